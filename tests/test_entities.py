@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extract.entities import canonical_names, clean_name, extract_entities
+from pipeline.nlp import load_nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def test_clean_name_strips_possessive_and_article():
+    assert clean_name("Bashar al-Assad’s") == "Bashar al-Assad"
+    assert clean_name("the White Helmets") == "White Helmets"
+    assert clean_name("Amnesty International's") == "Amnesty International"
+
+
+def test_canonical_links_short_forms_and_acronyms():
+    mapping = canonical_names([
+        ("Bashar al-Assad", "PERSON"), ("Assad", "PERSON"),
+        ("Syrian Network for Human Rights", "ORG"), ("SNHR", "ORG"), ("UN", "ORG"),
+    ])
+    assert mapping[("Assad", "PERSON")] == "Bashar al-Assad"
+    assert mapping[("SNHR", "ORG")] == "Syrian Network for Human Rights"
+    assert mapping[("UN", "ORG")] == "UN"
+
+
+def test_entities_offsets_and_canonical_in_text(nlp):
+    text = ("Mariam Haddad, director of the Levant Rights Forum, met Bashar al-Assad’s envoy.\n\n"
+            "Haddad said the Syrian Observatory for Civil Rights (SOCR) had lost contact with Assad’s aides.")
+    ents = extract_entities(nlp(text))
+    for e in ents:
+        assert text[e.start:e.end] == e.text
+    canon = {e.text: e.canonical for e in ents}
+    assert canon.get("Haddad") == "Mariam Haddad"
+    assert canon.get("Assad") == "Bashar al-Assad"
+    assert canon.get("SOCR") == "Syrian Observatory for Civil Rights"
+
+
+def test_entity_rules_fix_disease_and_town_mislabels(nlp):
+    doc = nlp("A catastrophic wave of Covid hit the camps, while shelling struck Khan Sheikhoun and Jabal Zawiya.")
+    labels = {e.text: e.label for e in extract_entities(doc)}
+    assert labels["Covid"] == "DISEASE"
+    assert labels["Khan Sheikhoun"] == "GPE"
+    assert labels["Jabal Zawiya"] == "GPE"
