@@ -1,0 +1,162 @@
+"""Run the pipeline over many files: stream, parse in batches, write, summarise.
+
+Documents flow one batch at a time: read (ingest) -> ``nlp.pipe`` -> :func:`analyse_doc`
+-> JSON Lines. Memory stays flat however many documents there are; the model loads once.
+A document that fails to read or to analyse gets ``status: error`` with its message and
+never stops the batch.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from pipeline.analysis import analyse_doc
+from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
+from pipeline.nlp import load_nlp
+from pipeline.output import JsonlTables, write_json_atomic
+from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
+from pipeline.themes.classifier import ThemeClassifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What happened to every input path in a run."""
+
+    documents_ok: int = 0
+    documents_failed: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    records: dict[str, int] = field(default_factory=dict)
+    words: int = 0
+    seconds: float = 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "documents_ok": self.documents_ok,
+            "documents_failed": self.documents_failed,
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "errors": [{"source": s, "error": e} for s, e in self.errors],
+            "records": self.records,
+            "words": self.words,
+            "seconds": round(self.seconds, 3),
+            "words_per_second": round(self.words_per_second, 1),
+        }
+
+
+def _failed(source: str, message: str) -> Document:
+    return Document(source=source, text="", status="error", error=message, language=None)
+
+
+def iter_documents(
+    paths: Iterable[str | Path],
+    metadata: dict[str, dict] | None,
+    summary: RunSummary,
+) -> Iterator[Document]:
+    """Read every input path, yielding documents (failed ones included) and noting skips."""
+    seen: dict[str, str] = {}
+    for path, skip_reason in iter_input_paths(list(paths)):
+        source = str(path)
+        if skip_reason:
+            summary.skipped.append((source, skip_reason))
+            continue
+        row = None
+        if metadata:
+            row = metadata.get(source) or metadata.get(path.name)
+        try:
+            document = read_document(path, row)
+        except IngestError as exc:
+            yield _failed(source, f"{exc.kind}: {exc}")
+            continue
+        except Exception as exc:  # a reader bug must not stop the batch
+            log.debug("ingest failed for %s", source, exc_info=True)
+            yield _failed(source, f"unexpected {type(exc).__name__}: {exc}")
+            continue
+        if document.doc_id in seen:
+            summary.skipped.append((source, f"duplicate content of {seen[document.doc_id]}"))
+            continue
+        seen[document.doc_id] = source
+        yield document
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def process_documents(
+    documents: Iterable[Document],
+    *,
+    model: str | None = None,
+    batch_size: int = 16,
+) -> Iterator[DocumentResult]:
+    """Analyse documents in batches through one ``nlp.pipe``; errors become error results."""
+    nlp = load_nlp(model)
+    classifier = ThemeClassifier.load()
+    for batch in _batched(documents, batch_size):
+        ok = [d for d in batch if d.status == "ok"]
+        parsed = dict(zip((id(d) for d in ok), nlp.pipe((d.text for d in ok), batch_size=batch_size)))
+        for document in batch:
+            if document.status != "ok":
+                yield DocumentResult(document)
+                continue
+            try:
+                yield analyse_doc(document, parsed[id(document)], classifier)
+            except Exception as exc:
+                log.debug("analysis failed for %s", document.source, exc_info=True)
+                tb = traceback.extract_tb(exc.__traceback__)[-1]
+                document.status = "error"
+                document.error = (f"analysis failed: {type(exc).__name__}: {exc} "
+                                  f"({Path(tb.filename).name}:{tb.lineno})")
+                yield DocumentResult(document)
+
+
+def run(
+    paths: list[str | Path],
+    out_dir: str | Path,
+    *,
+    metadata_file: str | Path | None = None,
+    model: str | None = None,
+    batch_size: int = 16,
+    on_document: Callable[[DocumentResult], None] | None = None,
+) -> RunSummary:
+    """Process ``paths`` (files or folders) into JSON Lines tables in ``out_dir``.
+
+    Returns the run summary; it is also written to ``out_dir/run.json``.
+    """
+    started = time.perf_counter()
+    summary = RunSummary()
+    metadata = load_metadata(metadata_file) if metadata_file else None
+    out_dir = Path(out_dir)
+    with JsonlTables(out_dir) as tables:
+        documents = iter_documents(paths, metadata, summary)
+        for result in process_documents(documents, model=model, batch_size=batch_size):
+            tables.write(result.rows())
+            document = result.document
+            if document.status == "ok":
+                summary.documents_ok += 1
+                summary.words += document.n_words
+            else:
+                summary.documents_failed += 1
+                summary.errors.append((document.source, document.error or "unknown error"))
+            if on_document:
+                on_document(result)
+        summary.records = dict(tables.counts)
+    summary.seconds = time.perf_counter() - started
+    write_json_atomic(out_dir / "run.json", summary.to_dict())
+    return summary
+
+
+__all__ = ["RunSummary", "run", "process_documents", "iter_documents", "TABLES"]

@@ -1,0 +1,102 @@
+"""Command line: ``ngo-pipeline run|train ...`` (also ``python -m pipeline``)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="Turn NGO publications into structured, verifiable records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console(stderr=True)
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of publications.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs"),
+    metadata: Annotated[
+        Optional[Path],
+        typer.Option(help="CSV/TSV with columns file, title, organisation, published."),
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per nlp.pipe batch.")] = 16,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Process publications into JSON Lines tables in OUT and print a summary."""
+    from pipeline.batch import run as run_batch
+    from pipeline.ingest import iter_input_paths
+    from pipeline.nlp import ModelNotFound
+
+    for path in paths:
+        if not path.exists():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    if metadata is not None and not metadata.is_file():
+        raise typer.BadParameter(f"{metadata} is not a file", param_hint="--metadata")
+    total = sum(1 for _, skip in iter_input_paths(paths) if not skip)
+    progress = Progress(
+        TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}"), TimeRemainingColumn(),
+        console=console, disable=quiet, transient=True,
+    )
+    with progress:
+        task = progress.add_task("run", total=total, name="")
+        try:
+            summary = run_batch(
+                paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
+                on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
+            )
+        except ModelNotFound as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+    _print_summary(summary, out)
+    if summary.documents_ok == 0 and summary.documents_failed > 0:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary, out: Path) -> None:
+    out_console = Console()
+    table = Table(title=f"ngo-pipeline run -> {out}", show_header=True)
+    table.add_column("table")
+    table.add_column("records", justify="right")
+    for name, count in summary.records.items():
+        table.add_row(name, str(count))
+    out_console.print(table)
+    out_console.print(
+        f"documents: [green]{summary.documents_ok} ok[/green], "
+        f"[red]{summary.documents_failed} failed[/red], {len(summary.skipped)} skipped; "
+        f"{summary.words:,} words in {summary.seconds:.1f} s "
+        f"({summary.words_per_second:,.0f} words/s)"
+    )
+    for source, reason in summary.skipped:
+        out_console.print(f"  [yellow]skipped[/yellow] {source}: {reason}")
+    for source, error in summary.errors:
+        out_console.print(f"  [red]error[/red] {source}: {error}")
+
+
+@app.command()
+def train(
+    out: Annotated[Optional[Path], typer.Option(help="Model folder (default: models/themes).")] = None,
+) -> None:
+    """Train the sentence theme classifier from data/themes into models/."""
+    from pipeline.themes.classifier import train as train_themes
+
+    metrics = train_themes(out_dir=out)
+    Console().print(metrics)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()

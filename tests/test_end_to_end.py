@@ -1,0 +1,149 @@
+"""The whole path, on the real corpus and on the bundled sample corpus."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.records import TABLES
+from pipeline.schema import validation_errors
+from tests.conftest import REPO, SAMPLE_CORPUS
+
+SEED = "000_ca1ee3d6306f0e94.txt"
+
+
+def _read_table(out, table):
+    with open(out / f"{table}.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def _check_tables(out):
+    """Every row valid against its schema and every offset exact."""
+    docs = {d["doc_id"]: d for d in _read_table(out, "documents")}
+    for table in TABLES:
+        for row in _read_table(out, table):
+            assert not validation_errors(table, row), (table, row, validation_errors(table, row))
+            if table == "documents":
+                continue
+            text = docs[row["doc_id"]]["text"]
+            assert text[row["start"]:row["end"]] == row["text"], (table, row)
+            if table == "quotes" and row["speaker_start"] is not None:
+                assert 0 <= row["speaker_start"] < row["speaker_end"] <= len(text)
+            if table == "claims":
+                assert row["sentence_start"] <= row["start"] < row["end"] <= row["sentence_end"]
+    return docs
+
+
+def test_shared_corpus_every_document_ok(shared_run, shared_corpus):
+    out, summary = shared_run
+    expected = sorted(p.name for p in shared_corpus.iterdir() if p.name != "MANIFEST.tsv")
+    docs = _read_table(out, "documents")
+    assert sorted(d["source"].rsplit("/", 1)[-1] for d in docs) == expected
+    assert [d["error"] for d in docs if d["status"] != "ok"] == []
+    assert summary.documents_ok == len(expected) == 53
+    assert [s for s, _ in summary.skipped] == [str(shared_corpus / "MANIFEST.tsv")]
+    run_json = json.loads((out / "run.json").read_text())
+    assert run_json["documents_ok"] == 53 and run_json["records"]["statements"] > 1000
+
+
+def test_shared_corpus_records_valid_and_offsets_exact(shared_run):
+    out, summary = shared_run
+    docs = _check_tables(out)
+    assert all(d["text"] and d["n_words"] > 50 for d in docs.values())
+    for table in ("entities", "quotes", "claims", "dates", "statements"):
+        assert summary.records[table] > 0, table
+
+
+def test_manifest_metadata_wins(shared_run):
+    out, _ = shared_run
+    docs = {d["source"].rsplit("/", 1)[-1]: d for d in _read_table(out, "documents")}
+    seed = docs[SEED]
+    assert seed["organisation"] == "The Syria Campaign"
+    assert seed["published"] == "2021-12-21"
+    assert docs["001_hrw-world-report-2003-syria.html"]["published"] == "2003-01"
+
+
+@pytest.fixture(scope="module")
+def seed_result(shared_corpus):
+    from pipeline import analyse
+
+    return analyse(shared_corpus / SEED)  # no metadata: everything from the text itself
+
+
+def test_seed_published_from_dateline(seed_result):
+    assert seed_result.document.published == "2021-12-21"
+    assert seed_result.document.text.startswith("Press release / December 21, 2021")
+
+
+def test_seed_quote_speakers(seed_result):
+    speakers = {q.speaker for q in seed_result.quotes if q.kind == "direct"}
+    for name in ("Laila Kiki", "Kholoud Helmi", "Diab Serrih", "Raed Saleh", "Omar", "Layla Hasso"):
+        assert name in speakers, (name, speakers)
+    quoted = [q.text for q in seed_result.quotes]
+    for term in ("safe", "red notice", "voluntarily", "surrender or starve"):
+        assert term not in quoted
+
+
+def test_seed_claims_and_dates(seed_result):
+    claims = {c.text: c for c in seed_result.claims}
+    total = next(c for c in seed_result.claims if c.value == 1202)
+    assert total.counted == "civilian"
+    children = next(c for c in seed_result.claims if c.value == 284)
+    assert children.part_of == total.claim_id
+    dates = {d.text: d for d in seed_result.dates}
+    on_1_october = next(d for t, d in dates.items() if "1 October" in t)
+    assert on_1_october.value == "2021-10-01"
+    assert any(c.unit == "percent" and c.value == 3.8 for c in claims.values())
+
+
+def test_sample_corpus_through_the_cli(tmp_path):
+    """`python -m pipeline run corpus` as the README shows it, then `pipeline.load`."""
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(SAMPLE_CORPUS), "--out", str(out), "--quiet"],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "documents:" in proc.stdout and "words/s" in proc.stdout
+    docs = _check_tables(out)
+    assert len(docs) >= 8 and all(d["status"] == "ok" for d in docs.values())
+    formats = {d["source"].rsplit(".", 1)[-1] for d in docs.values()}
+    assert {"txt", "md", "html", "pdf", "docx"} <= formats
+
+    import pipeline
+
+    frames = pipeline.load(out)
+    assert set(frames) == set(TABLES)
+    assert len(frames["documents"]) == len(docs)
+    assert set(frames["quotes"]["speaker"].dropna()) and frames["statements"]["themes"].map(len).sum() > 0
+    found = {t for themes in frames["statements"]["themes"] for t in themes}
+    assert found == set(pipeline.THEMES), found
+
+
+def test_cli_usage_errors(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", str(tmp_path / "missing")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_one_bad_document_does_not_stop_the_batch(tmp_path):
+    from pipeline.batch import run
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (folder / "good.txt").write_text(
+        "Statement / 3 March 2022\n\nThe Levant Rights Forum said 40 detainees were released on 1 March.\n",
+        encoding="utf-8")
+    (folder / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    summary = run([folder], tmp_path / "out")
+    docs = {d["source"].rsplit("/", 1)[-1]: d for d in _read_table(tmp_path / "out", "documents")}
+    assert docs["good.txt"]["status"] == "ok"
+    assert docs["empty.txt"]["status"] == "error" and docs["empty.txt"]["error"]
+    assert docs["broken.pdf"]["status"] == "error" and docs["broken.pdf"]["error"]
+    assert summary.documents_ok == 1 and summary.documents_failed == 2
+    assert [r for s, r in summary.skipped if s.endswith("notes.csv")]
+    _check_tables(tmp_path / "out")
