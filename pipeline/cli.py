@@ -64,7 +64,7 @@ def run(
 
 def _print_summary(summary, out: Path) -> None:
     out_console = Console()
-    table = Table(title=f"ngo-pipeline run -> {out}", show_header=True)
+    table = Table(title=f"records written to {out}/", title_justify="left")
     table.add_column("table")
     table.add_column("records", justify="right")
     for name, count in summary.records.items():

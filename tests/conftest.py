@@ -33,3 +33,22 @@ def shared_run(shared_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("shared_run")
     summary = run([shared_corpus], out, metadata_file=shared_corpus / "MANIFEST.tsv")
     return out, summary
+
+
+SEED_NAME = "000_ca1ee3d6306f0e94.txt"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The spaCy pipeline, loaded once for the whole test session."""
+    from pipeline.nlp import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture(scope="session")
+def seed_text(shared_corpus) -> str:
+    """Normalised text of the seed press release (The Syria Campaign, 21 December 2021)."""
+    from pipeline.ingest import read_document
+
+    return read_document(shared_corpus / SEED_NAME).text

@@ -1,24 +1,13 @@
 """Numeric claims: values, qualifiers, units, counted nouns, events, sub-counts, sources."""
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 
 import pytest
 
 from pipeline.extract.claims import check_parts, extract_claims
 from pipeline.extract.dates import extract_dates
-from pipeline.nlp import load_nlp
 from pipeline.records import Claim
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-SEED = CORPUS / "000_ca1ee3d6306f0e94.txt"
-
-
-@pytest.fixture(scope="session")
-def nlp():
-    return load_nlp()
 
 
 def claims_of(nlp, text, published="2021-12-21"):
@@ -230,17 +219,8 @@ def test_without_publication_date(nlp):
     assert find(claims, "12").period is None
 
 
-def normalise_seed(raw: str) -> str:
-    text = "\n".join(line.strip() for line in raw.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def test_seed_document_claims(nlp):
-    if not SEED.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"seed document missing: {SEED}")
-        pytest.skip("shared corpus not available")
-    text = normalise_seed(SEED.read_text(encoding="utf-8"))
+def test_seed_document_claims(nlp, seed_text):
+    text = seed_text
     claims = claims_of(nlp, text)
     total = find(claims, "1,202 civilians")
     assert (total.value, total.counted, total.event, total.period, total.source) == (

@@ -1,23 +1,12 @@
 """Date extraction: candidates, anchoring, spans, durations and guards."""
 from __future__ import annotations
 
-import os
-import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from pipeline.extract.dates import anchor_from_published, extract_dates
-from pipeline.nlp import load_nlp
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-SEED = CORPUS / "000_ca1ee3d6306f0e94.txt"
-
-
-@pytest.fixture(scope="session")
-def nlp():
-    return load_nlp()
 
 
 def dates_of(nlp, text, published="2021-12-21"):
@@ -36,11 +25,6 @@ def find(records, fragment):
     ]
     assert hits, f"no date record for {fragment!r} in {[r.text for r in records]}"
     return hits[0]
-
-
-def normalise_seed(raw: str) -> str:
-    text = "\n".join(line.strip() for line in raw.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def test_anchor_from_published():
@@ -158,12 +142,8 @@ def test_without_publication_date_only_absolute_expressions_resolve(nlp):
     assert relative.value is None and relative.granularity == "year"
 
 
-def test_seed_document_dates(nlp):
-    if not SEED.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"seed document missing: {SEED}")
-        pytest.skip("shared corpus not available")
-    text = normalise_seed(SEED.read_text(encoding="utf-8"))
+def test_seed_document_dates(nlp, seed_text):
+    text = seed_text
     records = dates_of(nlp, text)
     assert find(records, "Between June and August").value == "2021-06/2021-08"
     assert find(records, "1 October").value == "2021-10-01"

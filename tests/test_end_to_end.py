@@ -147,3 +147,18 @@ def test_one_bad_document_does_not_stop_the_batch(tmp_path):
     assert summary.documents_ok == 1 and summary.documents_failed == 2
     assert [r for s, r in summary.skipped if s.endswith("notes.csv")]
     _check_tables(tmp_path / "out")
+
+
+def test_analyse_a_string_with_a_publication_date():
+    from pipeline import analyse
+
+    result = analyse("The council said 40 detainees were freed last year, including 12 women.",
+                     published="2022-03-01")
+    assert result.document.source == "<text>" and result.document.published == "2022-03-01"
+    assert [(d.text, d.value) for d in result.dates] == [("last year", "2021")]
+    total, part = result.claims
+    assert (total.value, total.counted, total.period) == (40, "detainee", "2021")
+    assert part.part_of == total.claim_id
+    assert [s.text for s in result.statements] == [result.document.text]
+    rows = result.rows()
+    assert set(rows) == set(TABLES) and rows["claims"][0]["doc_id"] == result.doc_id

@@ -1,14 +1,6 @@
 from __future__ import annotations
 
-import pytest
-
 from pipeline.extract.entities import canonical_names, clean_name, extract_entities
-from pipeline.nlp import load_nlp
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_nlp()
 
 
 def test_clean_name_strips_possessive_and_article():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from pipeline.ingest import (
     to_iso_date,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.conftest import SHARED_CORPUS as CORPUS
 
 ENGLISH = (
     "The organisation said that the attack on the hospital was a clear violation of "
@@ -481,11 +480,7 @@ def test_iter_input_paths(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def corpus_manifest():
-    if not CORPUS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared corpus missing at {CORPUS}")
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+def corpus_manifest(shared_corpus):
     return load_metadata(CORPUS / "MANIFEST.tsv")
 
 

@@ -5,26 +5,12 @@ real press release from ``../shared/corpus`` at run time.
 """
 from __future__ import annotations
 
-import os
-import re
 import time
-from pathlib import Path
 
 import pytest
 
 from pipeline.extract.quotes import extract_quotes, find_quote_spans
 from pipeline.records import Entity, Quote
-
-SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-SEED = SHARED_CORPUS / "000_ca1ee3d6306f0e94.txt"
-
-
-@pytest.fixture(scope="session")
-def nlp():
-    from pipeline.nlp import load_nlp
-
-    return load_nlp()
-
 
 def doc_entities(doc) -> list[Entity]:
     """Entities straight from the parser, canonical = text (no entity module needed)."""
@@ -345,22 +331,8 @@ def test_cued_short_quote_is_kept(quotes_of):
 # Seed acceptance ---------------------------------------------------------------------------
 
 
-def _seed_text() -> str:
-    if not SEED.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SEED} is missing in CI")
-        pytest.skip(f"{SEED} not present")
-    try:
-        from pipeline.ingest.core import read_document
-
-        return read_document(SEED).text
-    except ImportError:  # crude normalisation when ingest is not available
-        lines = [re.sub(r"[ \t]+", " ", line.strip()) for line in SEED.read_text(encoding="utf-8").splitlines()]
-        return re.sub(r"\n{2,}", "\n\n", "\n".join(lines).strip())
-
-
-def test_seed_press_release(nlp):
-    text = _seed_text()
+def test_seed_press_release(nlp, seed_text):
+    text = seed_text
     doc = nlp(text)
     quotes = extract_quotes(doc, doc_entities(doc), "The Syria Campaign")
     direct = only(quotes, "direct")

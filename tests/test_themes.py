@@ -5,7 +5,6 @@ Every sentence below was written for these tests and is not in data/themes/.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -22,15 +21,6 @@ from pipeline.themes.classifier import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-SEED = CORPUS / "000_ca1ee3d6306f0e94.txt"
-
-
-@pytest.fixture(scope="session")
-def nlp():
-    from pipeline.nlp import load_nlp
-
-    return load_nlp()
 
 
 @pytest.fixture(scope="session")
@@ -238,19 +228,9 @@ def test_training_is_deterministic(tmp_path):
 # ------------------------------------------------------------ seed document
 
 
-def _normalise(raw: str) -> str:
-    lines = [line.strip() for line in raw.splitlines()]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return re.sub(r"(?<!\n)\n(?!\n)", "\n\n", text)
-
-
 @pytest.fixture(scope="module")
-def seed_statements(nlp, classifier):
-    if not SEED.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"seed corpus document missing: {SEED}")
-        pytest.skip("shared corpus not available beside the checkout")
-    text = _normalise(SEED.read_text(encoding="utf-8"))
+def seed_statements(nlp, classifier, seed_text):
+    text = seed_text
     statements = extract_statements(nlp(text), classifier)
     for s in statements:
         assert text[s.start:s.end] == s.text

