@@ -37,3 +37,12 @@ def test_entity_rules_fix_disease_and_town_mislabels(nlp):
     assert labels["Covid"] == "DISEASE"
     assert labels["Khan Sheikhoun"] == "GPE"
     assert labels["Jabal Zawiya"] == "GPE"
+
+
+def test_entity_rules_token_patterns_and_facilities(nlp):
+    doc = nlp("After Hurricane Delphine, survivors of Sednaya prison posted on Twitter from Lesvos.")
+    labels = {e.text: e.label for e in extract_entities(doc)}
+    assert labels["Hurricane Delphine"] == "EVENT"
+    assert labels["Sednaya prison"] == "FAC"
+    assert labels["Twitter"] == "ORG"
+    assert labels["Lesvos"] == "GPE"

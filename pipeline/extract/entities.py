@@ -31,7 +31,8 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def _patterns() -> list[dict]:
     data = yaml.safe_load(PATTERNS_PATH.read_text(encoding="utf-8"))
-    return [{"label": label, "pattern": phrase} for label, phrases in data.items() for phrase in phrases]
+    # a string is a phrase pattern (matched on LOWER); a list is a token pattern
+    return [{"label": label, "pattern": pattern} for label, patterns in data.items() for pattern in patterns]
 
 
 def add_entity_rules(nlp: Language) -> None:
