@@ -19,6 +19,23 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pipeline import __version__
+        from pipeline.records import SCHEMA_VERSION
+
+        print(f"ngo-pipeline {__version__} (output schema {SCHEMA_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Turn NGO publications into structured, verifiable records."""
+
+
 @app.command()
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of publications.")],
@@ -89,8 +106,19 @@ def train(
     """Train the sentence theme classifier from data/themes into models/."""
     from pipeline.themes.classifier import train as train_themes
 
-    metrics = train_themes(out_dir=out)
-    Console().print(metrics)
+    with console.status("training the theme classifier"):
+        metrics = train_themes(out_dir=out)
+    table = Table(title=f"{metrics['n_examples']} sentences, {metrics['cv_folds']}-fold cross-validation",
+                  title_justify="left")
+    for column in ("theme", "threshold", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "theme" else "right")
+    for theme, m in metrics["cv"]["per_theme"].items():
+        table.add_row(theme, f"{metrics['thresholds'][theme]:.2f}", f"{m['precision']:.3f}",
+                      f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    out_console = Console()
+    out_console.print(table)
+    out_console.print(f"macro-F1 {metrics['cv']['macro_f1']:.3f}; model written to "
+                      f"{metrics['model_path']} (card: {metrics['card_path']})")
 
 
 def main() -> None:
