@@ -30,7 +30,44 @@ def default_model_name() -> str:
 
 
 HEADLINE_MAX_TOKENS = 30
+DATELINE_MAX_TOKENS = 14
 _SENTENCE_END = tuple(".!?:;\"”’)…")
+_DASHES = frozenset({"—", "–", "-", "--"})
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+
+
+def _is_dateline_token(token) -> bool:
+    """Tokens a dateline is made of: place names, dates, punctuation ("BEIRUT, 4 May 2024")."""
+    text = token.text
+    return (token.is_punct or token.like_num or text[:1].isupper()
+            or token.lower_ in _MONTHS or (text.islower() and len(text) <= 3))  # Port-au-Prince
+
+
+def _dateline_end(line) -> int | None:
+    """Index of the dash that closes a dateline opening this line, if there is one.
+
+    "ADDIS ABABA, 15 November 2025 — The Africa CDC confirmed ..." -> the index of "—".
+    The dash must stand apart (spaced on one side; "Port-au-Prince" is a name) and be followed
+    by a capitalised word; a dash followed by a date continues the dateline.
+    """
+    for i, token in enumerate(line[:DATELINE_MAX_TOKENS]):
+        spaced = bool(token.whitespace_) or (i > 0 and bool(line[i - 1].whitespace_))
+        if token.text in _DASHES and spaced and i > 0:
+            following = line[i + 1] if i + 1 < len(line) else None
+            if following is None or not all(_is_dateline_token(t) for t in line[:i]):
+                return None
+            if following.like_num or following.lower_ in _MONTHS:
+                continue  # "Port-au-Prince, Haiti – 27 October 2025 – UNICEF said ..."
+            # a date, a place in capitals or a bracket marks a dateline, not "Mariam Haddad — Director"
+            marked = any(t.like_num or t.lower_ in _MONTHS or t.text == "(" or (t.is_upper and len(t) >= 3)
+                         for t in line[:i])
+            return line[i].i if marked and following.text[:1].isupper() else None
+        if not _is_dateline_token(token):
+            return None
+    return None
 
 
 @Language.component("paragraph_boundaries")
@@ -39,7 +76,8 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 
     Runs before the parser, which keeps boundaries that are already set. A short line
     without closing punctuation (a headline, a dateline, a section heading) is kept whole
-    as one sentence.
+    as one sentence, and a dateline fused to the first sentence of a paragraph
+    ("BEIRUT, 4 February 2024 — The army ...") is split off as a sentence of its own.
     """
     line_start = 0
     for i, token in enumerate(doc):
@@ -51,6 +89,10 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         if words and len(words) <= HEADLINE_MAX_TOKENS and not words[-1].text.endswith(_SENTENCE_END):
             for t in doc[line_start + 1 : i + 1]:
                 t.is_sent_start = False
+        elif words:
+            dash = _dateline_end(doc[line_start : i + 1])
+            if dash is not None:
+                doc[dash + 1].is_sent_start = True
         if i + 1 < len(doc):
             doc[i + 1].is_sent_start = True
         line_start = i + 1

@@ -53,3 +53,24 @@ def test_cli_exits_1_when_every_document_failed(tmp_path):
                            str(tmp_path / "out"), "-q"], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 1
     assert "0 ok, 1 failed" in proc.stdout and "empty.txt" in proc.stdout
+
+
+@pytest.mark.parametrize("text, dateline", [
+    ("KHARTOUM, 3 June 2024 — The network condemned the shelling of the hospital.", "KHARTOUM, 3 June 2024 —"),
+    ("Port-au-Prince, Haiti – 27 October 2025 – Aid agencies warned of flooding.",
+     "Port-au-Prince, Haiti – 27 October 2025 –"),
+    ("(Geneva) – A new report documents returns under duress, the group said.", "(Geneva) –"),
+])
+def test_dateline_fused_to_first_sentence_is_split_off(nlp, text, dateline):
+    sents = [s.text.strip() for s in nlp(text).sents]
+    assert sents[0] == dateline
+    assert sents[1][0].isupper()
+
+
+@pytest.mark.parametrize("text", [
+    "Several Arab states – emboldened by silence abroad – sought to restore ties.",
+    "Rana Aziz — Director of the Forum — said the decision was wrong.",
+    "UNHCR–IOM Joint Statement on Returns was published on Monday.",
+])
+def test_dashes_inside_sentences_do_not_split(nlp, text):
+    assert len(list(nlp(text).sents)) == 1
