@@ -394,3 +394,28 @@ def test_participle_cue_takes_subject_of_main_verb(quotes_of):
     (q,) = quotes_of(text)
     assert_quote(q, text, "Warplanes targeted the hospital at noon.", "The Health Directorate")
     assert q.speaker_type == "ORG" and q.cue == "state"
+
+
+# "according to" a document: the speaker is its author, never the document -------------------
+
+
+@pytest.mark.parametrize("text, speaker, speaker_type", [
+    ("According to figures compiled by the Levant Detainee Registry, at least 9,000 people remain missing.",
+     "Levant Detainee Registry", "ORG"),
+    ("At least 57 people were arrested this week, according to a statement issued by the army.",
+     "the army", "UNNAMED"),
+    ("According to our documentation, 40 people were killed in the camp.", "Hawran Rights Collective", "ORG"),
+])
+def test_according_to_a_document_names_its_author(quotes_of, text, speaker, speaker_type):
+    (q,) = quotes_of(text, organisation="Hawran Rights Collective")
+    assert (q.kind, q.speaker, q.speaker_type, q.cue) == ("indirect", speaker, speaker_type, "according to")
+
+
+def test_according_to_an_anonymous_document_is_not_a_speaker(quotes_of):
+    text = "According to its latest report, the mechanism has collected two million pages of evidence."
+    assert [q.speaker for q in quotes_of(text)] == []
+
+
+def test_according_to_an_organisations_data(quotes_of):
+    (q,) = quotes_of("According to UNHCR data, 115,000 Syrians returned from neighbouring countries.")
+    assert (q.speaker, q.speaker_type) == ("UNHCR", "ORG")

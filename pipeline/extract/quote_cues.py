@@ -75,6 +75,16 @@ PHRASAL_CUES: dict[str, tuple[str, ...]] = {"call": ("on", "for"), "point": ("ou
 # Prepositional source cue: "according to X".
 SOURCE_PHRASES: tuple[tuple[str, ...], ...] = (("according", "to"),)
 
+# Documents rather than speakers: "according to figures compiled by X", "according to its
+# latest report". The speaker is the organisation or person named inside the phrase (or the
+# owner of "our"), never the document itself.
+SOURCE_DOCUMENT_NOUNS: frozenset[str] = frozenset({
+    "figure", "data", "datum", "statistic", "number", "estimate", "count", "tally", "record",
+    "report", "statement", "release", "documentation", "study", "survey", "census", "finding",
+    "analysis", "assessment", "research", "investigation", "information", "source", "update",
+    "database", "monitoring", "document", "summons", "letter", "order", "decision",
+})
+
 PERSON_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS: frozenset[str] = frozenset({"they", "it", "them"})
 FIRST_PERSON_PLURAL: frozenset[str] = frozenset({"we", "us", "our"})
@@ -103,7 +113,9 @@ ORG_NAME_WORDS: frozenset[str] = frozenset(
     institute foundation fund archive helmets defence defense society alliance forum
     centre center observatory borders children doctors rights relief aid care action
     mercy corps crescent cross nations health front army forces government police court
-    bank programme program movement initiative families""".split()
+    bank programme program movement initiative families registry register unit department
+    directorate bureau authority service services trust project collective mission
+    secretariat board partnership consortium platform center centre""".split()
 )
 
 # Prepositions linking a person to an organisation: "X of/from/at Org".

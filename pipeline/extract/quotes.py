@@ -756,11 +756,37 @@ def _according_to(tokens: list[Token]) -> Token | None:
 
 
 def _speaker_from_source(ctx: _Context, pobj: Token) -> Speaker | None:
+    if pobj.pos_ == "NOUN" and pobj.lemma_.lower() in cues.SOURCE_DOCUMENT_NOUNS:
+        # "figures compiled by the SNHR", "UNHCR's latest data", "our documentation"
+        for token in _author_candidates(pobj):
+            if token.lower_ in cues.FIRST_PERSON_PLURAL or (
+                    token.pos_ == "PROPN" and not (token.dep_ == "compound" and token.head.pos_ == "PROPN")
+                    and _label_of(ctx, token) in ("PERSON", "ORG")):
+                return _speaker_from_token(ctx, token)
+            if token.dep_ == "pobj" and token.head.lower_ in ("by", "from") and token.pos_ == "NOUN":
+                # "a statement issued by the army" -> "the army"
+                return _speaker_from_token(ctx, token) or _described(ctx, token)
+        return None  # a document with no named author is not a speaker
     speaker = _speaker_from_token(ctx, pobj)
     if speaker is None and pobj.pos_ == "NOUN":
-        desc = ctx.doc[pobj.left_edge.i : pobj.i + 1]
-        speaker = Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
+        speaker = _described(ctx, pobj)
     return speaker
+
+
+def _author_candidates(document_noun: Token):
+    """Tokens that can name a document's author: its possessor, modifiers and the objects of
+    "by"/"from"/"of", not places or times ("figures from hospitals in El Fasher")."""
+    for child in document_noun.children:
+        if child.dep_ == "prep" and child.lower_ not in ("by", "from", "of"):
+            continue
+        yield child
+        yield from _author_candidates(child)
+
+
+def _described(ctx: _Context, noun: Token) -> Speaker:
+    """An unnamed speaker described by a noun phrase ("aid workers", "the army")."""
+    desc = ctx.doc[noun.left_edge.i : noun.i + 1]
+    return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
 
 
 def _canonical(ctx: _Context, span: Span) -> str:
