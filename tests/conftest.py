@@ -52,3 +52,12 @@ def seed_text(shared_corpus) -> str:
     from pipeline.ingest import read_document
 
     return read_document(shared_corpus / SEED_NAME).text
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """One run over the bundled sample corpus: (output folder, summary)."""
+    from pipeline.batch import run
+
+    out = tmp_path_factory.mktemp("sample_run")
+    return out, run([SAMPLE_CORPUS], out)

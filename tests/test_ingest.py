@@ -507,3 +507,13 @@ def test_every_corpus_file(corpus_manifest):
             own_dates += own.published is not None and row["published"].startswith(own.published[:7])
     # without the manifest, the files' own metadata or datelines give the right month for most
     assert own_dates >= 0.6 * checked
+
+
+def test_label_line_above_a_dateline_line_stays_apart(tmp_path):
+    path = write(tmp_path / "statement.txt",
+                 "Siege must end\n\nStatement by the Qalamoun Rights Group\n14 March 2022\n\n"
+                 "For six weeks, the town has been\ncut off from aid.\n")
+    doc = read_document(path)
+    assert doc.published == "2022-03-14"
+    assert doc.text.split("\n\n") == ["Siege must end", "Statement by the Qalamoun Rights Group",
+                                      "14 March 2022", "For six weeks, the town has been cut off from aid."]

@@ -12,6 +12,8 @@ import unicodedata
 
 from charset_normalizer import from_bytes
 
+from pipeline.ingest.dates import is_dateline
+
 # Characters that carry no text: zero-width spaces/joiners, word joiner, BOM, soft hyphen,
 # object replacement character (left behind by PDF-to-text converters for images).
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufffc\u180e"), None)
@@ -62,6 +64,8 @@ def _is_separate_unit(line: str, next_line: str | None, block_width: int) -> boo
     last_word = line.rsplit(None, 1)[-1].lower()
     if last_word in _CONTINUATION_WORDS:
         return False
+    if next_line is not None and is_dateline(next_line):
+        return True  # "Statement by the Hawran Rights Collective" above "2 September 2021"
     return _looks_like_heading(line, block_width)
 
 
