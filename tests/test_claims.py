@@ -234,3 +234,14 @@ def test_seed_document_claims(nlp, seed_text):
     assert (phones.value, phones.qualifier) == (100, "vague")
     assert not any(c.text.startswith("10 years") or c.text == "10" for c in claims)
     assert check_parts(claims) == []
+
+
+@pytest.mark.parametrize("text, claim, source", [
+    ("Since 2011, at least 9,000 people have disappeared, according to data compiled by the "
+     "Levant Detainee Registry.", "at least 9,000 people", "Levant Detainee Registry"),
+    ("According to UNHCR figures, 5,000 people returned in May.", "5,000 people", "UNHCR"),
+    ("At least 40 people were killed, according to local data.", "At least 40 people", None),
+])
+def test_source_of_a_document_is_its_author(nlp, text, claim, source):
+    found = find(claims_of(nlp, text), claim)
+    assert found.source == source

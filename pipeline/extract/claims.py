@@ -20,6 +20,7 @@ from spacy.util import filter_spans
 
 from pipeline.records import Claim, DateRecord, Entity
 
+from .quote_cues import SOURCE_DOCUMENT_NOUNS
 from .numbers import (
     COUNTED_LEMMAS,
     CURRENCY_SYMBOLS,
@@ -197,6 +198,9 @@ def _word_around(text: str, span: Span) -> str:
     return text[start:end]
 
 
+_LIST_SEPARATORS = frozenset({",", ".", "and", "or", "-", "–", "to", "&"})
+
+
 def _after_label(doc: Doc, span: Span) -> bool:
     """A label word before the number or before the list it is in: "Rules 11, 12 and 71"."""
     index = span.start - 1
@@ -206,9 +210,16 @@ def _after_label(doc: Doc, span: Span) -> bool:
         low = token.lower_
         if low in LABEL_WORDS or low.rstrip(".") in LABEL_WORDS or token.lemma_.lower() in LABEL_WORDS:
             return True
-        if not (_digits(token) or low in {",", ".", "and", "or", "-", "–", "to", "&"}):
+        if _digits(token):
+            index -= 1
+            continue
+        # separators continue a list of numbers only: "Rules 11, 12, and 71", not "figures, 5,000"
+        previous = index
+        while previous >= sentence_start and doc[previous].lower_ in _LIST_SEPARATORS:
+            previous -= 1
+        if previous == index or previous < sentence_start or not _digits(doc[previous]):
             return False
-        index -= 1
+        index = previous
     return False
 
 
@@ -502,6 +513,13 @@ def _sentence_source(sentence: Span, entities: list[Entity]) -> tuple[str, Span 
                 return _clean_source(entity.canonical or entity.text), None
             if objects:
                 obj = objects[0]
+                if obj.lemma_.lower() in SOURCE_DOCUMENT_NOUNS:
+                    # "according to data compiled by the SDDU": the author, not "data"
+                    author = next((e for t in obj.subtree if t is not obj
+                                   for e in [_entity_at(t, entities, {"ORG", "PERSON"})] if e), None)
+                    if author is None:
+                        continue
+                    return _clean_source(author.canonical or author.text), None
                 left = obj.left_edge.i
                 while left <= obj.i and sentence.doc[left].pos_ == "DET":
                     left += 1
