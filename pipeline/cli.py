@@ -81,11 +81,12 @@ def run(
 
 def _print_summary(summary, out: Path) -> None:
     out_console = Console()
-    table = Table(title=f"records written to {out}/", title_justify="left")
+    table = Table()
     table.add_column("table")
     table.add_column("records", justify="right")
     for name, count in summary.records.items():
         table.add_row(name, str(count))
+    out_console.print(f"records written to {out}/")
     out_console.print(table)
     out_console.print(
         f"documents: [green]{summary.documents_ok} ok[/green], "
@@ -123,6 +124,8 @@ def train(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
+    # pypdf logs every recoverable oddity of a PDF; a failed document is reported in the summary
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     app()
 
 
