@@ -71,7 +71,7 @@ def run(
                 paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
             )
-        except ModelNotFound as exc:
+        except (ModelNotFound, FileNotFoundError) as exc:  # a spaCy or theme model is missing
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
     _print_summary(summary, out)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -74,3 +75,13 @@ def test_dateline_fused_to_first_sentence_is_split_off(nlp, text, dateline):
 ])
 def test_dashes_inside_sentences_do_not_split(nlp, text):
     assert len(list(nlp(text).sents)) == 1
+
+
+def test_cli_missing_theme_model_exits_2(tmp_path):
+    (tmp_path / "a.txt").write_text("The council met on 2 May 2022.", encoding="utf-8")
+    env = {**os.environ, "NGO_PIPELINE_MODELS": str(tmp_path / "no-models")}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", str(tmp_path / "a.txt"), "--out",
+                           str(tmp_path / "out"), "-q"], capture_output=True, text=True, cwd=REPO, env=env)
+    assert proc.returncode == 2
+    assert "No theme model at" in proc.stderr and "ngo-pipeline train" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -346,7 +346,8 @@ _LOADED: dict[str, ThemeClassifier] = {}  # resolved artifact path -> classifier
 def _load_artifact(path: str) -> ThemeClassifier:
     if not Path(path).exists():
         raise FileNotFoundError(
-            f"No theme model at {path}. Train one with `python -m pipeline.themes train`."
+            f"No theme model at {path}. Train one with `ngo-pipeline train`, or point "
+            "NGO_PIPELINE_MODELS at a folder holding themes/themes.joblib."
         )
     artifact = joblib.load(path)
     if tuple(artifact.get("themes", ())) != THEMES:
