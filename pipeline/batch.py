@@ -60,13 +60,13 @@ def _failed(source: str, message: str) -> Document:
 
 
 def iter_documents(
-    paths: Iterable[str | Path],
+    inputs: Iterable[tuple[Path, str | None]],
     metadata: dict[str, dict] | None,
     summary: RunSummary,
 ) -> Iterator[Document]:
-    """Read every input path, yielding documents (failed ones included) and noting skips."""
+    """Read every input (from ``iter_input_paths``), yielding documents and noting skips."""
     seen: dict[str, str] = {}
-    for path, skip_reason in iter_input_paths(list(paths)):
+    for path, skip_reason in inputs:
         source = str(path)
         if skip_reason:
             summary.skipped.append((source, skip_reason))
@@ -130,18 +130,24 @@ def run(
     metadata_file: str | Path | None = None,
     model: str | None = None,
     batch_size: int = 16,
+    on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> RunSummary:
     """Process ``paths`` (files or folders) into JSON Lines tables in ``out_dir``.
 
-    Returns the run summary; it is also written to ``out_dir/run.json``.
+    ``on_start`` receives the number of documents to read (skipped files excluded),
+    ``on_document`` every result as it is written. Returns the run summary; it is also
+    written to ``out_dir/run.json``.
     """
     started = time.perf_counter()
     summary = RunSummary()
     metadata = load_metadata(metadata_file) if metadata_file else None
     out_dir = Path(out_dir)
+    inputs = list(iter_input_paths(list(paths)))  # paths only: cheap, and walked once
+    if on_start:
+        on_start(sum(1 for _, skip in inputs if not skip))
     with JsonlTables(out_dir) as tables:
-        documents = iter_documents(paths, metadata, summary)
+        documents = iter_documents(inputs, metadata, summary)
         for result in process_documents(documents, model=model, batch_size=batch_size):
             tables.write(result.rows())
             document = result.document

@@ -50,7 +50,6 @@ def run(
 ) -> None:
     """Process publications into JSON Lines tables in OUT and print a summary."""
     from pipeline.batch import run as run_batch
-    from pipeline.ingest import iter_input_paths
     from pipeline.nlp import ModelNotFound
 
     for path in paths:
@@ -58,17 +57,17 @@ def run(
             raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
     if metadata is not None and not metadata.is_file():
         raise typer.BadParameter(f"{metadata} is not a file", param_hint="--metadata")
-    total = sum(1 for _, skip in iter_input_paths(paths) if not skip)
     progress = Progress(
         TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[name]}"), TimeRemainingColumn(),
         console=console, disable=quiet, transient=True,
     )
     with progress:
-        task = progress.add_task("run", total=total, name="")
+        task = progress.add_task("run", total=None, name="")
         try:
             summary = run_batch(
                 paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
+                on_start=lambda total: progress.update(task, total=total),
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
             )
         except (ModelNotFound, FileNotFoundError) as exc:  # a spaCy or theme model is missing

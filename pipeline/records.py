@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 SCHEMA_VERSION = "1.0.0"
@@ -53,8 +54,9 @@ class Document:
     status: str = "ok"
     error: str | None = None
 
-    @property
+    @cached_property
     def doc_id(self) -> str:
+        # hashed once: the batch, the writer and every row ask for it; text never changes
         return text_hash(self.text) if self.text else text_hash(self.source)
 
     @property

@@ -104,7 +104,7 @@ class _Number:
 
 
 @lru_cache(maxsize=4)
-def _matcher(vocab_id: int, vocab) -> Matcher:
+def _matcher(vocab) -> Matcher:
     matcher = Matcher(vocab)
     for key, patterns in NUMBER_PATTERNS.items():
         matcher.add(key, patterns)
@@ -124,7 +124,7 @@ def _number_spans(doc: Doc) -> list[tuple[Span, str]]:
     """Number phrases: Matcher hits for vague/word quantities plus runs of number tokens."""
     found: list[Span] = []
     kinds: dict[tuple[int, int], str] = {}
-    for match_id, start, end in _matcher(id(doc.vocab), doc.vocab)(doc):
+    for match_id, start, end in _matcher(doc.vocab)(doc):
         span = doc[start:end]
         found.append(span)
         kinds[(start, end)] = doc.vocab.strings[match_id]

@@ -271,7 +271,7 @@ def _trim(span: Span) -> Span | None:
 
 
 @lru_cache(maxsize=4)
-def _matcher(vocab_id: int, vocab) -> Matcher:
+def _matcher(vocab) -> Matcher:
     matcher = Matcher(vocab)
     for key, patterns in DATE_PATTERNS.items():
         matcher.add(key, patterns)
@@ -280,7 +280,7 @@ def _matcher(vocab_id: int, vocab) -> Matcher:
 
 def _matched_spans(doc: Doc) -> list[Span]:
     spans = []
-    for match_id, start, end in _matcher(id(doc.vocab), doc.vocab)(doc):
+    for match_id, start, end in _matcher(doc.vocab)(doc):
         span = doc[start:end]
         if doc.vocab.strings[match_id] == "POINT" and span[0].lower_ in _POINT_PREPOSITIONS:
             span = doc[start + 1 : end]  # keep the preposition out of a single point

@@ -104,26 +104,17 @@ def extract_entities(doc: Doc) -> list[Entity]:
         One record per named mention (numeric and date labels are left to the claims and
         dates extractors), in text order; ``doc.text[start:end] == text``.
     """
-    spans = [e for e in doc.ents if e.label_ in NAME_LABELS]
-    cleaned: list[tuple[object, str]] = []
-    for span in spans:
-        # trim whitespace that a mention can swallow at a line end
-        text = span.text.rstrip()
-        name = clean_name(text)
-        if not name:
+    mentions = []
+    for span in doc.ents:
+        if span.label_ not in NAME_LABELS:
             continue
-        cleaned.append((span, name))
-    mapping = canonical_names([(name, span.label_) for span, name in cleaned])
-    entities = []
-    for span, name in cleaned:
-        text = span.text.rstrip()
-        entities.append(
-            Entity(
-                start=span.start_char,
-                end=span.start_char + len(text),
-                text=text,
-                label=span.label_,
-                canonical=mapping[(name, span.label_)],
-            )
-        )
-    return entities
+        text = span.text.rstrip()  # a mention can swallow the whitespace at a line end
+        name = clean_name(text)
+        if name:
+            mentions.append((span, text, name))
+    mapping = canonical_names([(name, span.label_) for span, _, name in mentions])
+    return [
+        Entity(start=span.start_char, end=span.start_char + len(text), text=text,
+               label=span.label_, canonical=mapping[(name, span.label_)])
+        for span, text, name in mentions
+    ]
