@@ -55,8 +55,8 @@ def analyse_doc(document: Document, doc: Doc, classifier: ThemeClassifier) -> Do
     claims = extract_claims(doc, dates, entities, document.published)
     quotes: list[Quote] = extract_quotes(doc, entities, document.organisation)
     statements = extract_statements(doc, classifier)
-    for quote in quotes:
-        quote.themes = _themes_of_span(quote.start, quote.end, statements)
+    for record in (*quotes, *claims):
+        record.themes = _themes_of_span(record.start, record.end, statements)
     return DocumentResult(document, entities, quotes, claims, dates, statements)
 
 

@@ -121,6 +121,53 @@ def train(
                       f"{metrics['model_path']} (card: {metrics['card_path']})")
 
 
+@app.command("eval")
+def eval_(
+    task: Annotated[str, typer.Argument(help="What to score: quotes, claims, dates or themes.")],
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold files (see docs/evaluation.md).")],
+    model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    show_errors: Annotated[int, typer.Option("--errors", help="Print up to N example mistakes.")] = 0,
+) -> None:
+    """Score the pipeline's TASK records against annotated documents in GOLD_DIR."""
+    import json
+
+    from pipeline.evaluate import TASKS, GoldError, evaluate
+    from pipeline.nlp import ModelNotFound
+
+    if task not in TASKS:
+        raise typer.BadParameter(f"choose from {', '.join(TASKS)}", param_hint="TASK")
+    if output_format not in ("table", "json"):
+        raise typer.BadParameter("choose table or json", param_hint="--format")
+    try:
+        with console.status(f"scoring {task} on {gold_dir}"):
+            report = evaluate(task, gold_dir, model=model)
+    except (GoldError, ModelNotFound) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    out_console = Console()
+    if output_format == "json":
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{task}: {report.n_documents} annotated documents", title_justify="left")
+    columns = list(dict.fromkeys(k for row in report.rows for k in row))
+    for column in columns:
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in report.rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    out_console.print(table)
+    for error in report.errors[:show_errors]:
+        out_console.print(f"  {error}", markup=False, highlight=False)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # pypdf logs every recoverable oddity of a PDF; a failed document is reported in the summary

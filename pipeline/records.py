@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 THEMES: tuple[str, ...] = (
     "normalisation",
@@ -115,6 +115,8 @@ class Claim:
     source: str | None = None
     sentence_start: int = 0
     sentence_end: int = 0
+    flags: list[str] = field(default_factory=list)  # e.g. parts_exceed_total
+    themes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,6 +145,7 @@ class Statement:
     text: str
     themes: list[str] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
+    themes_source: str = "model"  # model | review (an analyst's correction)
 
 
 TABLES: tuple[str, ...] = ("documents", "entities", "quotes", "claims", "dates", "statements")
