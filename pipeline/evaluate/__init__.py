@@ -253,6 +253,6 @@ def evaluate(task: str, gold_dir: str | Path, model: str | None = None) -> Repor
     """Score the pipeline on the gold folder of ``task`` (one of :data:`TASKS`)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
-    module = importlib.import_module(f"pipeline.evaluate.{task}")
     gold = load_gold(gold_dir)
+    module = importlib.import_module(f"pipeline.evaluate.{task}")
     return module.evaluate(list(analyse_gold(gold, model)))
