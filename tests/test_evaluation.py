@@ -90,4 +90,4 @@ def test_eval_command_rejects_unknown_tasks_and_missing_gold(tmp_path):
     unknown = runner.invoke(app, ["eval", "sentiment", str(tmp_path)])
     assert unknown.exit_code == 2 and "quotes, claims, dates" in unknown.output
     empty = runner.invoke(app, ["eval", "quotes", str(tmp_path)])
-    assert empty.exit_code == 2 and "no *.json gold file" in empty.output
+    assert empty.exit_code == 2 and "no *.json gold file" in " ".join(empty.output.split())
