@@ -21,4 +21,4 @@ test: setup  ## run the test suite
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) outputs/*.jsonl outputs/run.json
+	rm -rf $(VENV) outputs/*.jsonl outputs/run.json outputs/pipeline.sqlite

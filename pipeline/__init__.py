@@ -2,7 +2,10 @@
 
 >>> import pipeline
 >>> result = pipeline.analyse("corpus/some-release.txt")   # doctest: +SKIP
->>> tables = pipeline.load("outputs")                       # doctest: +SKIP
+>>> tables = pipeline.load("outputs")      # the run's store, outputs/pipeline.sqlite  # doctest: +SKIP
+
+``ngo-pipeline run`` writes a SQLite store (see ``pipeline.store`` and docs/store.md);
+``pipeline.load`` reads it, or a folder of JSONL/CSV/Parquet exports, as DataFrames.
 """
 from pipeline.records import SCHEMA_VERSION, THEMES, DocumentResult
 

@@ -1,9 +1,10 @@
 """Run the pipeline over many files: stream, parse in batches, write, summarise.
 
-Documents flow one batch at a time: read (ingest) -> ``nlp.pipe`` -> :func:`analyse_doc`
--> JSON Lines. Memory stays flat however many documents there are; the model loads once.
-A document that fails to read or to analyse gets ``status: error`` with its message and
-never stops the batch.
+Documents flow one batch at a time: read (ingest) -> skip those already stored ->
+``nlp.pipe`` -> :func:`analyse_doc` -> the SQLite store (one transaction per document).
+Memory stays flat however many documents there are; the model loads once, and only when
+some document needs analysing. A document that fails to read or to analyse gets
+``status: error`` with its message and never stops the batch.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from typing import Callable, Iterable, Iterator
 from pipeline.analysis import analyse_doc
 from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
 from pipeline.nlp import load_nlp
-from pipeline.output import JsonlTables, write_json_atomic
+from pipeline.output import write_json_atomic
 from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
+from pipeline.store import STORE_NAME, StoreWriter, resolve_store_path
 from pipeline.themes.classifier import ThemeClassifier
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,14 @@ class RunSummary:
     documents_failed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
-    records: dict[str, int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)  # rows written by this run
     words: int = 0
     seconds: float = 0.0
+    store: str | None = None
+    documents_inserted: int = 0
+    documents_replaced: int = 0
+    documents_unchanged: int = 0  # already stored with the same content: not analysed again
+    totals: dict[str, int] = field(default_factory=dict)  # rows in the store after the run
 
     @property
     def words_per_second(self) -> float:
@@ -52,6 +59,13 @@ class RunSummary:
             "words": self.words,
             "seconds": round(self.seconds, 3),
             "words_per_second": round(self.words_per_second, 1),
+            "store": {
+                "path": self.store,
+                "documents_inserted": self.documents_inserted,
+                "documents_replaced": self.documents_replaced,
+                "documents_unchanged": self.documents_unchanged,
+                "totals": self.totals,
+            },
         }
 
 
@@ -103,9 +117,11 @@ def process_documents(
     batch_size: int = 16,
 ) -> Iterator[DocumentResult]:
     """Analyse documents in batches through one ``nlp.pipe``; errors become error results."""
-    nlp = load_nlp(model)
-    classifier = ThemeClassifier.load()
+    nlp = classifier = None
     for batch in _batched(documents, batch_size):
+        if nlp is None:  # loaded on the first batch: a run where nothing changed never pays for it
+            nlp = load_nlp(model)
+            classifier = ThemeClassifier.load()
         ok = [d for d in batch if d.status == "ok"]
         parsed = dict(zip((id(d) for d in ok), nlp.pipe((d.text for d in ok), batch_size=batch_size)))
         for document in batch:
@@ -130,26 +146,46 @@ def run(
     metadata_file: str | Path | None = None,
     model: str | None = None,
     batch_size: int = 16,
+    store: str | Path | None = None,
+    force: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> RunSummary:
-    """Process ``paths`` (files or folders) into JSON Lines tables in ``out_dir``.
+    """Process ``paths`` (files or folders) into the SQLite store.
 
-    ``on_start`` receives the number of documents to read (skipped files excluded),
-    ``on_document`` every result as it is written. Returns the run summary; it is also
-    written to ``out_dir/run.json``.
+    Parameters
+    ----------
+    paths : list of str or Path
+        Files or folders (walked recursively).
+    out_dir : str or Path
+        Output folder: holds ``run.json`` and, unless ``store`` is given, ``pipeline.sqlite``.
+    store : str or Path, optional
+        The store file to write (default ``out_dir/pipeline.sqlite``).
+    force : bool
+        Analyse every document again, even those already stored unchanged.
+    on_start, on_document : callable, optional
+        ``on_start`` receives the number of documents to read (skipped files excluded),
+        ``on_document`` every result as it is stored.
+
+    Returns
+    -------
+    RunSummary
+        Also written to ``out_dir/run.json``.
     """
     started = time.perf_counter()
     summary = RunSummary()
     metadata = load_metadata(metadata_file) if metadata_file else None
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store_path = resolve_store_path(store) if store else out_dir / STORE_NAME
+    summary.store = str(store_path)
     inputs = list(iter_input_paths(list(paths)))  # paths only: cheap, and walked once
     if on_start:
         on_start(sum(1 for _, skip in inputs if not skip))
-    with JsonlTables(out_dir) as tables:
-        documents = iter_documents(inputs, metadata, summary)
+    with StoreWriter(store_path, force=force) as writer:
+        documents = writer.skip_unchanged(iter_documents(inputs, metadata, summary))
         for result in process_documents(documents, model=model, batch_size=batch_size):
-            tables.write(result.rows())
+            writer.write(result)
             document = result.document
             if document.status == "ok":
                 summary.documents_ok += 1
@@ -159,7 +195,11 @@ def run(
                 summary.errors.append((document.source, document.error or "unknown error"))
             if on_document:
                 on_document(result)
-        summary.records = dict(tables.counts)
+        summary.records = dict(writer.records)
+        summary.documents_inserted = writer.actions["inserted"]
+        summary.documents_replaced = writer.actions["replaced"]
+        summary.documents_unchanged = writer.actions["unchanged"]
+        summary.totals = writer.totals()
     summary.seconds = time.perf_counter() - started
     write_json_atomic(out_dir / "run.json", summary.to_dict())
     return summary

@@ -46,11 +46,20 @@ def run(
     ] = None,
     model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per nlp.pipe batch.")] = 16,
+    store: Annotated[
+        Optional[Path], typer.Option(help="Store file to write (default: OUT/pipeline.sqlite).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse documents again even when unchanged.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Process publications into JSON Lines tables in OUT and print a summary."""
+    """Process publications into the SQLite store (OUT/pipeline.sqlite) and print a summary.
+
+    Unchanged documents (same content hash) are skipped; a changed file's records are
+    replaced. JSON Lines, CSV and Parquet come from `ngo-pipeline export`.
+    """
     from pipeline.batch import run as run_batch
     from pipeline.nlp import ModelNotFound
+    from pipeline.store import StoreError
 
     for path in paths:
         if not path.exists():
@@ -67,10 +76,11 @@ def run(
         try:
             summary = run_batch(
                 paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
+                store=store, force=force,
                 on_start=lambda total: progress.update(task, total=total),
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
             )
-        except (ModelNotFound, FileNotFoundError) as exc:  # a spaCy or theme model is missing
+        except (ModelNotFound, FileNotFoundError, StoreError) as exc:  # a model is missing; a bad store
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
     _print_summary(summary, out)
@@ -82,14 +92,17 @@ def _print_summary(summary, out: Path) -> None:
     out_console = Console()
     table = Table()
     table.add_column("table")
-    table.add_column("records", justify="right")
+    table.add_column("records written", justify="right")
+    table.add_column("in store", justify="right")
     for name, count in summary.records.items():
-        table.add_row(name, str(count))
-    out_console.print(f"records written to {out}/")
+        table.add_row(name, str(count), str(summary.totals.get(name, "")))
+    out_console.print(f"store: {summary.store} ({summary.documents_inserted} documents inserted, "
+                      f"{summary.documents_replaced} replaced, {summary.documents_unchanged} unchanged)")
     out_console.print(table)
     out_console.print(
         f"documents: [green]{summary.documents_ok} ok[/green], "
-        f"[red]{summary.documents_failed} failed[/red], {len(summary.skipped)} skipped; "
+        f"[red]{summary.documents_failed} failed[/red], {len(summary.skipped)} skipped"
+        + (f", {summary.documents_unchanged} unchanged" if summary.documents_unchanged else "") + "; "
         f"{summary.words:,} words in {summary.seconds:.1f} s "
         f"({summary.words_per_second:,.0f} words/s)"
     )
@@ -102,14 +115,22 @@ def _print_summary(summary, out: Path) -> None:
 @app.command()
 def train(
     out: Annotated[Optional[Path], typer.Option(help="Model folder (default: models/themes).")] = None,
+    family: Annotated[str, typer.Option(help="Model family: svm (default), logreg, sgd or cnb.")] = "svm",
+    corrections: Annotated[Optional[Path], typer.Option(
+        help="Analysts' corrections file (default: data/themes/corrections.jsonl).")] = None,
 ) -> None:
-    """Train the sentence theme classifier from data/themes into models/."""
+    """Train the sentence theme classifier from data/themes (plus review corrections) into models/."""
+    from pipeline.themes.classifier import FAMILIES
     from pipeline.themes.classifier import train as train_themes
 
+    if family not in FAMILIES:
+        raise typer.BadParameter(f"choose from {', '.join(FAMILIES)}", param_hint="--family")
+    gold = Path(__file__).resolve().parents[1] / "data" / "gold" / "themes"  # for the model card only
     with console.status("training the theme classifier"):
-        metrics = train_themes(out_dir=out)
-    table = Table(title=f"{metrics['n_examples']} sentences, {metrics['cv_folds']}-fold cross-validation",
-                  title_justify="left")
+        metrics = train_themes(out_dir=out, family=family, corrections=corrections,
+                               held_out=gold if gold.is_dir() else None)
+    table = Table(title=f"{metrics['n_examples']} sentences ({metrics['n_corrections']} from review), "
+                        f"{metrics['cv_folds']}-fold cross-validation", title_justify="left")
     for column in ("theme", "threshold", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "theme" else "right")
     for theme, m in metrics["cv"]["per_theme"].items():
@@ -119,6 +140,54 @@ def train(
     out_console.print(table)
     out_console.print(f"macro-F1 {metrics['cv']['macro_f1']:.3f}; model written to "
                       f"{metrics['model_path']} (card: {metrics['card_path']})")
+    if metrics.get("held_out"):
+        overall = metrics["held_out"]["rows"][0]
+        out_console.print(f"held-out real sentences ({overall['sentences']}): macro-F1 "
+                          f"{overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}")
+
+
+review_app = typer.Typer(help="Analysts' review of sentence themes: export a CSV, import corrections.",
+                         no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder of a run.")] = Path("outputs"),
+    file: Annotated[Path, typer.Option("--file", "-f", help="CSV to write.")] = Path("review.csv"),
+) -> None:
+    """Write the statements of OUT with predicted themes and scores to a CSV for review."""
+    from pipeline.themes.review import export_review
+
+    try:
+        rows = export_review(out, file)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    Console().print(f"{rows} statements written to {file}; edit the 'themes' column "
+                    f"(ids separated by ';') and run `ngo-pipeline review import {file} --out {out}`")
+
+
+@review_app.command("import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="The edited review CSV.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder to update in place.")] = Path("outputs"),
+    corrections: Annotated[Optional[Path], typer.Option(
+        help="Corrections file (default: data/themes/corrections.jsonl).")] = None,
+) -> None:
+    """Store the corrected themes of FILE (they win over predictions and feed the next train)."""
+    from pipeline.themes.review import ReviewError, import_review
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
+    try:
+        result = import_review(file, corrections, out)
+    except ReviewError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    Console().print(f"{result['corrected']} corrected statements stored in {result['corrections_path']} "
+                    f"({result['corrections']} corrections in all); {result['output_rows_updated']} "
+                    f"rows updated in {out}. Retrain with `ngo-pipeline train` to learn from them.")
 
 
 @app.command("eval")
@@ -166,6 +235,158 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+# --- the store: search, export, serve ---------------------------------------------------
+
+_DEFAULT_STORE = Path("outputs")
+_HIGHLIGHT = ("\x02", "\x03")  # private marks for matches, turned into styles for the table
+
+
+def _store_path(store: Path) -> Path:
+    from pipeline.store import resolve_store_path
+
+    return resolve_store_path(store)
+
+
+def _highlighted(snippet: str):
+    from rich.text import Text
+
+    text = Text()
+    for i, part in enumerate(snippet.replace(_HIGHLIGHT[1], _HIGHLIGHT[0]).split(_HIGHLIGHT[0])):
+        text.append(part, style="bold yellow" if i % 2 else None)
+    return text
+
+
+def _search_table(hits: list[dict], target: str, title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    if target == "quotes":
+        table.add_column("speaker", max_width=28)
+    if target == "claims":
+        table.add_column("figure", max_width=24)
+        table.add_column("counted / source", max_width=28)
+    table.add_column("date", no_wrap=True)
+    table.add_column("document", max_width=36)
+    table.add_column("quote" if target == "quotes" else "sentence", ratio=1)
+    for hit in hits:
+        cells = []
+        if target == "quotes":
+            about = ", ".join(x for x in (hit["speaker_role"], hit["speaker_org"]) if x)
+            cells.append(f"{hit['speaker'] or '?'}" + (f"\n[dim]{about}[/dim]" if about else ""))
+        if target == "claims":
+            cells.append(hit["text"])
+            cells.append(" / ".join(x for x in (hit["counted"], hit["source"]) if x))
+        cells.append(hit["published"] or "")
+        cells.append(f"{hit['title'] or hit['source_path']}\n[dim]{hit['doc_id']} {hit['start']}:{hit['end']}[/dim]")
+        cells.append(_highlighted(hit["snippet"]))
+        table.add_row(*cells)
+    return table
+
+
+_SEARCH_FIELDS = {
+    "quotes": ("doc_id", "record_id", "speaker", "speaker_role", "speaker_org", "published", "title",
+               "source_path", "start", "end", "text", "themes", "snippet", "score"),
+    "statements": ("doc_id", "record_id", "published", "organisation", "title", "source_path", "start", "end",
+                   "text", "themes", "snippet", "score"),
+    "claims": ("doc_id", "record_id", "text", "value", "qualifier", "unit", "counted", "event", "source",
+               "published", "title", "source_path", "start", "end", "sentence", "themes", "snippet", "score"),
+}
+
+
+@app.command()
+def search(
+    query: Annotated[Optional[str], typer.Argument(
+        help='Words (all must match, stemmed), "a phrase", OR, NOT, prefix*. Omit to list by filters.')] = None,
+    target: Annotated[str, typer.Option("--in", help="quotes, statements or claims.")] = "quotes",
+    speaker: Annotated[Optional[str], typer.Option(help="Speaker name or part of it (quotes).")] = None,
+    org: Annotated[Optional[str], typer.Option(
+        help="Speaker's organisation (quotes) or publishing organisation.")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Theme, e.g. detention.")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after YYYY[-MM[-DD]].")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before YYYY[-MM[-DD]].")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
+) -> None:
+    """Full-text search of the store's quotes (or statements, claims), best match first."""
+    import csv
+    import json
+    import sys
+
+    from pipeline.store import SearchError, StoreError
+    from pipeline.store import search as search_store
+
+    if output_format not in ("table", "json", "csv"):
+        raise typer.BadParameter("choose table, json or csv", param_hint="--format")
+    if target not in _SEARCH_FIELDS:
+        raise typer.BadParameter("choose quotes, statements or claims", param_hint="--in")
+    highlight = _HIGHLIGHT if output_format == "table" else ("**", "**")
+    try:
+        hits = search_store(_store_path(store), query, target=target, speaker=speaker, org=org, theme=theme,
+                            date_from=date_from, date_to=date_to, source=source, limit=limit,
+                            highlight=highlight)
+    except (SearchError, StoreError) as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    fields = _SEARCH_FIELDS[target]
+    rows = [{f: hit.get(f) for f in fields} for hit in hits]
+    if output_format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "themes": json.dumps(row["themes"])})
+    else:
+        title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
+        Console().print(_search_table(hits, target, title))
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
+    output_format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
+) -> None:
+    """Write every table of the store to OUT as JSON Lines, CSV or Parquet."""
+    from pipeline.store import StoreError
+    from pipeline.store.export import FORMATS, export as export_store
+
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        counts = export_store(_store_path(store), out, output_format)
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    table = Table(title=f"exported to {out}/", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(f"{name}.{output_format}", str(count))
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+) -> None:
+    """Browse the store in Datasette (read-only, on 127.0.0.1) until Ctrl-C."""
+    from pipeline.store import StoreError
+    from pipeline.store.serve import database_name, serve as serve_store
+
+    from pipeline.store import open_store
+
+    path = _store_path(store)
+    try:
+        open_store(path).close()  # fail before the server starts: missing store, other schema
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
+    serve_store(path, port=port)
 
 
 def main() -> None:

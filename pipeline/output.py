@@ -1,8 +1,9 @@
-"""Write records as JSON Lines, atomically.
+"""Write records as JSON Lines, and JSON files, atomically.
 
 Each table is streamed to a temporary file beside its target and renamed into place
-only when the run completes, so a crashed run never leaves a half-written table and the
-previous run's files stay intact until then.
+only when the writer closes cleanly, so a crash never leaves a half-written table and the
+previous files stay intact until then. ``run`` itself writes the SQLite store
+(:mod:`pipeline.store`); these helpers serve ``run.json`` and anyone streaming JSON Lines.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, IO
+from typing import IO, Any, Iterable
 
 from pipeline.records import TABLES
 
@@ -35,13 +36,14 @@ class JsonlTables:
             self._files[table] = (os.fdopen(fd, "w", encoding="utf-8"), tmp)
         return self
 
-    def write(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+    def write(self, rows: dict[str, Iterable[dict[str, Any]]]) -> None:
+        """Append rows (any iterable, streamed) to each named table."""
         for table, table_rows in rows.items():
             fh = self._files[table][0]
             for row in table_rows:
                 fh.write(json.dumps(row, ensure_ascii=False))
                 fh.write("\n")
-            self.counts[table] += len(table_rows)
+                self.counts[table] += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
         for table, (fh, tmp) in self._files.items():

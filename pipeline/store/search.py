@@ -1,0 +1,233 @@
+"""Full-text search over the store: quotes, statements (sentences) and claims.
+
+Quotes and statements have FTS5 indexes (porter stemming, unicode61); a claim is found
+through the sentence that states it. Results are ranked by ``bm25`` and carry a snippet
+with the matching words marked. Every value from the user is a bound parameter.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from pipeline.records import THEMES
+from pipeline.store.db import open_store
+
+TARGETS = ("quotes", "statements", "claims")
+SNIPPET_TOKENS = 20  # words of context in a snippet
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class SearchError(ValueError):
+    """A search that cannot run: bad FTS syntax, an unknown theme, a malformed date."""
+
+
+def like_pattern(value: str) -> str:
+    """``%value%`` for LIKE ... ESCAPE '\\', with the user's own % and _ taken literally."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# (alias of the record table, SQL of its id column) per target
+_RECORD = {
+    "quotes": ("q", "q.quote_id"),
+    "statements": ("s", "s.statement_id"),
+    "claims": ("c", "c.claim_id"),
+}
+
+_SELECT = {
+    "quotes": ("q.doc_id, q.quote_id AS record_id, q.kind, q.speaker, q.speaker_role, q.speaker_org, "
+               "q.start, q.\"end\", q.text, q.themes"),
+    "statements": "s.doc_id, s.statement_id AS record_id, s.start, s.\"end\", s.text, s.themes",
+    "claims": ("c.doc_id, c.claim_id AS record_id, c.start, c.\"end\", c.text, c.value, c.qualifier, c.unit, "
+               "c.counted, c.event, c.source, c.themes, s.text AS sentence"),
+}
+
+# the FTS table, the table whose rowid it indexes (with its alias), and any further join
+_FTS = {
+    "quotes": ("quotes_fts", "quotes q", ""),
+    "statements": ("statements_fts", "statements s", ""),
+    "claims": ("statements_fts", "statements s",
+               " JOIN claims c ON c.doc_id = s.doc_id AND c.start >= s.start AND c.start < s.\"end\""),
+}
+
+_FILTER_ONLY_FROM = {
+    "claims": ("claims c LEFT JOIN statements s ON s.doc_id = c.doc_id "
+               "AND c.start >= s.start AND c.start < s.\"end\""),
+}
+
+# a claim whose attributed source matches :source, by name or by a mention in the same document
+# ("SNHR" matches claims sourced to "Syrian Network for Human Rights" when the text says SNHR)
+_SOURCE_MATCH = ("(cl.source LIKE :source ESCAPE '\\' OR cl.source IN "
+                 "(SELECT e.canonical FROM entities e WHERE e.doc_id = cl.doc_id AND e.text = :source_exact))")
+
+
+def _filters(target: str, *, speaker, org, theme, date_from, date_to, source) -> tuple[list[str], dict]:
+    alias, id_sql = _RECORD[target]
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if speaker:
+        if target != "quotes":
+            raise SearchError("--speaker applies to quotes only")
+        params["speaker"] = like_pattern(speaker)
+        # the speaker across documents: "Laila Kiki" also finds quotes attributed to "Kiki"
+        where.append("(q.speaker LIKE :speaker ESCAPE '\\' OR EXISTS (SELECT 1 FROM quote_speakers qs "
+                     "JOIN speakers sp USING (speaker_id) WHERE qs.doc_id = q.doc_id AND qs.quote_id = q.quote_id "
+                     "AND sp.name LIKE :speaker ESCAPE '\\'))")
+    if org:
+        params["org"] = like_pattern(org)
+        if target == "quotes":
+            where.append("(q.speaker_org LIKE :org ESCAPE '\\' OR "
+                         "(q.speaker_type = 'ORG' AND q.speaker LIKE :org ESCAPE '\\'))")
+        else:
+            where.append("d.organisation LIKE :org ESCAPE '\\'")
+    if theme:
+        if theme not in THEMES:
+            raise SearchError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
+        params["theme"] = theme
+        where.append(f"EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = '{target}' "
+                     f"AND rt.doc_id = {alias}.doc_id AND rt.record_id = {id_sql} AND rt.theme = :theme)")
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value and not _DATE.match(value):
+            raise SearchError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    # publication dates may be partial (YYYY-MM, YYYY): compare at the coarser of the two precisions
+    if date_from:
+        params["date_from"] = date_from
+        where.append("d.published >= substr(:date_from, 1, length(d.published))")
+    if date_to:
+        params["date_to"] = date_to
+        where.append("substr(d.published, 1, length(:date_to)) <= :date_to")
+    if source:
+        params["source"], params["source_exact"] = like_pattern(source), source
+        if target == "claims":
+            where.append(_SOURCE_MATCH.replace("cl.", "c."))
+        else:  # a quote or sentence that carries a claim attributed to the source
+            where.append(f"EXISTS (SELECT 1 FROM claims cl WHERE cl.doc_id = {alias}.doc_id "
+                         f"AND cl.start >= {alias}.start AND cl.start < {alias}.\"end\" AND {_SOURCE_MATCH})")
+    return where, params
+
+
+def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params: dict, columns: str) -> list:
+    """Full-text hits in bm25 order, in two steps.
+
+    Ranking must score every matching row; the first step does only that (joining the record
+    and document rows only when a filter needs them) and keeps the best ``limit``. The second
+    fetches the columns and builds the snippet for those few rows alone: a snippet tokenizes
+    the whole text, too dear to do for every match of a common word.
+    """
+    fts, base, extra_join = _FTS[target]
+    base_alias = base.split()[1]
+    alias = _RECORD[target][0]
+    record_rowid = f"{alias}.rowid" if extra_join else "NULL"
+    if where or extra_join:
+        rank_sql = (f"SELECT {fts}.rowid AS fts_rowid, {record_rowid} AS record_rowid, bm25({fts}) AS score "
+                    f"FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
+                    f"JOIN documents d ON d.doc_id = {alias}.doc_id "
+                    f"WHERE {fts} MATCH :query {''.join(' AND ' + w for w in where)} "
+                    f"ORDER BY score LIMIT :limit")
+    else:
+        rank_sql = (f"SELECT rowid AS fts_rowid, NULL AS record_rowid, bm25({fts}) AS score FROM {fts} "
+                    f"WHERE {fts} MATCH :query ORDER BY score LIMIT :limit")
+    ranked = conn.execute(rank_sql, params).fetchall()
+    row_sql = (f"SELECT {columns}, snippet({fts}, 0, :hl_open, :hl_close, '…', {SNIPPET_TOKENS}) AS snippet, "
+               f":score AS score FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
+               f"JOIN documents d ON d.doc_id = {alias}.doc_id "
+               f"WHERE {fts} MATCH :query AND {fts}.rowid = :fts_rowid"
+               + (f" AND {alias}.rowid = :record_rowid" if extra_join else ""))
+    rows = []
+    for hit in ranked:
+        values = {"query": params["query"], "hl_open": params["hl_open"], "hl_close": params["hl_close"],
+                  "fts_rowid": hit["fts_rowid"], "record_rowid": hit["record_rowid"], "score": hit["score"]}
+        rows.extend(conn.execute(row_sql, values).fetchall())
+    return rows
+
+
+def search(
+    store: str | Path | sqlite3.Connection,
+    query: str | None,
+    *,
+    target: str = "quotes",
+    speaker: str | None = None,
+    org: str | None = None,
+    theme: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+    highlight: tuple[str, str] = ("**", "**"),
+) -> list[dict[str, Any]]:
+    """Search the store.
+
+    Parameters
+    ----------
+    store : str, Path or sqlite3.Connection
+        The store file, a folder holding ``pipeline.sqlite``, or an open connection.
+    query : str or None
+        FTS5 query: words (all must match, stemmed), ``"a phrase"``, ``OR``, ``NOT``, ``word*``.
+        None or empty: filters only, newest publications first.
+    target : {"quotes", "statements", "claims"}
+        What to search; claims are found through the sentence that states them.
+    speaker, org, theme, date_from, date_to, source : str, optional
+        Filters: speaker name (quotes; across documents), speaker organisation (quotes) or
+        publishing organisation (others), theme, publication date bounds (inclusive;
+        ``YYYY[-MM[-DD]]``), attributed source of a figure the record carries.
+    limit : int
+        At most this many results.
+    highlight : (str, str)
+        Marks put around the matching words in ``snippet``.
+
+    Returns
+    -------
+    list of dict
+        One dict per hit: ids, offsets, text, speaker fields (quotes), claim fields (claims),
+        ``title``, ``published``, ``source_path``, ``snippet`` and ``score`` (bm25; lower is better).
+
+    Raises
+    ------
+    SearchError
+        Invalid FTS syntax, unknown theme or target, malformed date.
+    """
+    if target not in TARGETS:
+        raise SearchError(f"unknown target {target!r}: choose from {', '.join(TARGETS)}")
+    where, params = _filters(target, speaker=speaker, org=org, theme=theme, date_from=date_from,
+                             date_to=date_to, source=source)
+    alias = _RECORD[target][0]
+    # without a query, every claim is listed, even one no sentence row contains
+    from_records = _FILTER_ONLY_FROM.get(target) or _FTS[target][1]
+    params["limit"] = int(limit)
+    columns = f"{_SELECT[target]}, d.title, d.published, d.source AS source_path, d.organisation"
+    own = not isinstance(store, sqlite3.Connection)
+    conn = open_store(store) if own else store
+    try:
+        if query and query.strip():
+            params.update(query=query, hl_open=highlight[0], hl_close=highlight[1])
+            rows = _ranked_hits(conn, target, where, params, columns)
+        else:
+            sql = (f"SELECT {columns}, NULL AS snippet, NULL AS score FROM {from_records} "
+                   f"JOIN documents d ON d.doc_id = {alias}.doc_id "
+                   f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+                   f"ORDER BY d.published DESC, {alias}.doc_id, {alias}.start LIMIT :limit")
+            rows = conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if query and ("fts5" in message or "syntax error" in message or "no such column" in message
+                      or "unterminated" in message or "unknown special query" in message):
+            raise SearchError(
+                f"invalid search query {query!r} ({message}). Use plain words (all must match), "
+                f'"a phrase" in double quotes, OR / NOT between words, word* for a prefix; '
+                f"quote words that contain punctuation, e.g. '\"al-Assad\"'.") from None
+        raise
+    finally:
+        if own:
+            conn.close()
+    import json
+
+    hits = []
+    for row in rows:
+        hit = dict(row)
+        hit["themes"] = json.loads(hit["themes"]) if hit.get("themes") else []
+        if hit["snippet"] is None:
+            hit["snippet"] = hit.get("sentence") or hit["text"]
+        hits.append(hit)
+    return hits
