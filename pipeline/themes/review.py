@@ -1,0 +1,275 @@
+"""The analysts' loop: export statements for review, import corrected themes.
+
+``export_review`` writes a CSV with one row per statement of a run's output (its text, the
+predicted themes and the seven scores). An analyst edits the ``themes`` column (theme ids
+separated by ``;``, empty for none) and ``import_review`` stores every row whose themes differ
+from the prediction in the *corrections file* (default ``data/themes/corrections.jsonl``, or
+``$NGO_PIPELINE_CORRECTIONS``), keyed by a hash of the sentence text. From then on:
+
+- :func:`pipeline.themes.classifier.extract_statements` gives a corrected sentence the
+  reviewed themes with ``themes_source="review"`` (corrections win over predictions);
+- :func:`pipeline.themes.classifier.train` adds the corrections to the training data;
+- the output folder the CSV came from is updated in place, so the change is visible without
+  re-running the pipeline.
+
+Corrections are keyed by text, not by document, because the same sentence (a boilerplate
+line, a quoted phrase) should get the same themes wherever it appears.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from pipeline.records import THEMES
+
+CORRECTIONS_FILENAME = "corrections.jsonl"
+THEME_SEPARATOR = ";"
+# CSV columns: what the analyst reads, edits (themes) and what identifies the row.
+CSV_COLUMNS: tuple[str, ...] = (
+    "doc_id", "statement_id", "text", "predicted_themes", "themes", "themes_source",
+    *(f"score_{theme}" for theme in THEMES),
+)
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_WHITESPACE = re.compile(r"\s+")
+
+
+class ReviewError(ValueError):
+    """A review CSV is malformed or names an unknown theme."""
+
+
+def text_key(text: str) -> str:
+    """Stable key of a sentence: SHA-1 of its whitespace-collapsed, casefolded text (16 hex)."""
+    normalised = _WHITESPACE.sub(" ", text).strip().casefold()
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+def default_corrections_path() -> Path:
+    """``$NGO_PIPELINE_CORRECTIONS`` when set, else ``data/themes/corrections.jsonl``."""
+    override = os.environ.get("NGO_PIPELINE_CORRECTIONS")
+    return Path(override) if override else _REPO_ROOT / "data" / "themes" / CORRECTIONS_FILENAME
+
+
+_CACHE: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}  # path -> (mtime, corrections)
+
+
+def read_corrections(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """The corrections file as ``{text_key: {"key", "text", "context", "themes", ...}}``.
+
+    A missing file means no corrections. The file is re-read only when it changed, so
+    classifying many documents costs one ``stat`` per document.
+    """
+    path = Path(path) if path is not None else default_corrections_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    cached = _CACHE.get(str(path))
+    if cached and cached[0] == mtime:
+        return cached[1]
+    corrections: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                corrections[row.get("key") or text_key(row["text"])] = row
+    _CACHE[str(path)] = (mtime, corrections)
+    return corrections
+
+
+def parse_themes(cell: str | None) -> list[str]:
+    """``"detention; covid"`` -> ``["detention", "covid"]`` in THEMES order.
+
+    Raises
+    ------
+    ReviewError
+        On a theme id that is not one of :data:`pipeline.records.THEMES`.
+    """
+    names = [n.strip() for n in re.split(r"[;,|]", cell or "") if n.strip()]
+    unknown = sorted(set(names) - set(THEMES))
+    if unknown:
+        raise ReviewError(f"unknown theme(s) {unknown}; use {', '.join(THEMES)}")
+    return [t for t in THEMES if t in names]
+
+
+def _atomic_write(path: Path, lines: Iterable[str]) -> None:
+    """Write ``lines`` to ``path`` through a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(line)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):  # a store may keep lists as JSON text
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return parse_themes(value)
+    return [t for t in THEMES if t in (value or [])]
+
+
+def export_review(out_dir: str | Path, csv_path: str | Path) -> int:
+    """Write the statements of a run's output to a review CSV; return the number of rows.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output of ``ngo-pipeline run`` (read with :func:`pipeline.load`).
+    csv_path : str or Path
+        The CSV to write (UTF-8 with BOM so spreadsheet programs read accents; columns
+        :data:`CSV_COLUMNS`). ``themes`` starts equal to ``predicted_themes``.
+    """
+    import pipeline
+
+    statements = pipeline.load(out_dir)["statements"]
+    csv_path = Path(csv_path)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for row in statements.to_dict("records"):
+            themes = THEME_SEPARATOR.join(_as_list(row.get("themes")))
+            scores = row.get("scores") or {}
+            if isinstance(scores, str):
+                scores = json.loads(scores)
+            writer.writerow({
+                "doc_id": row["doc_id"], "statement_id": row["statement_id"], "text": row["text"],
+                "predicted_themes": themes, "themes": themes,
+                "themes_source": row.get("themes_source") or "model",
+                **{f"score_{t}": scores.get(t, "") for t in THEMES},
+            })
+    return len(statements)
+
+
+def read_review(csv_path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a review CSV whose ``themes`` differ from ``predicted_themes``.
+
+    Returns
+    -------
+    list of dict
+        ``{"doc_id", "statement_id", "text", "themes"}`` per changed row.
+
+    Raises
+    ------
+    ReviewError
+        When a required column is missing or a theme id is unknown (with the line number).
+    """
+    changed = []
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"text", "themes", "predicted_themes"} - set(reader.fieldnames or [])
+        if missing:
+            raise ReviewError(f"{csv_path}: missing column(s) {sorted(missing)}")
+        for line_no, row in enumerate(reader, 2):
+            try:
+                themes = parse_themes(row["themes"])
+                predicted = parse_themes(row["predicted_themes"])
+            except ReviewError as exc:
+                raise ReviewError(f"{csv_path}:{line_no}: {exc}") from None
+            if themes != predicted and (row.get("text") or "").strip():
+                changed.append({"doc_id": row.get("doc_id"), "statement_id": row.get("statement_id"),
+                                "text": row["text"].strip(), "themes": themes})
+    return changed
+
+
+def store_corrections(changes: list[dict[str, Any]], path: str | Path | None = None) -> Path:
+    """Merge changed rows into the corrections file (a later correction of a text wins)."""
+    path = Path(path) if path is not None else default_corrections_path()
+    corrections = dict(read_corrections(path))
+    for change in changes:
+        key = text_key(change["text"])
+        corrections[key] = {"key": key, "text": change["text"], "context": "",
+                            "themes": change["themes"], "doc_id": change.get("doc_id")}
+    _atomic_write(path, (json.dumps(row, ensure_ascii=False) + "\n"
+                         for row in sorted(corrections.values(), key=lambda r: r["key"])))
+    return path
+
+
+def apply_to_output(out_dir: str | Path, corrections: dict[str, dict[str, Any]]) -> int:
+    """Give the statements of an existing output the reviewed themes; return rows changed.
+
+    A SQLite store (``pipeline.sqlite`` in the folder, or the file itself) is updated through
+    ``pipeline.store.set_statement_themes`` when the store module provides it (it also
+    re-derives the themes of the quotes and claims of the documents touched). A folder of
+    exported JSONL tables is rewritten atomically (``statements.jsonl`` replaced in one
+    rename); its quotes and claims keep their themes until the next run.
+    """
+    out = Path(out_dir)
+    changed = 0
+    jsonl = out / "statements.jsonl"
+    if jsonl.is_file():
+        rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for row in rows:
+            reviewed = corrections.get(text_key(row["text"]))
+            if reviewed is not None and (row.get("themes") != reviewed["themes"]
+                                         or row.get("themes_source") != "review"):
+                row["themes"] = list(reviewed["themes"])
+                row["themes_source"] = "review"
+                changed += 1
+        if changed:
+            _atomic_write(jsonl, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    store_path = out if out.is_file() else out / "pipeline.sqlite"
+    if store_path.is_file():
+        changed += _apply_to_store(store_path, corrections)
+    return changed
+
+
+def _apply_to_store(store_path: Path, corrections: dict[str, dict[str, Any]]) -> int:
+    try:
+        from pipeline import store
+    except ImportError:
+        return 0
+    if not hasattr(store, "set_statement_themes"):
+        return 0
+    import pipeline
+
+    statements = pipeline.load(store_path)["statements"]
+    updates = []
+    for row in statements.to_dict("records"):
+        reviewed = corrections.get(text_key(row["text"]))
+        if reviewed is not None:
+            updates.append({"doc_id": row["doc_id"], "statement_id": row["statement_id"],
+                            "themes": list(reviewed["themes"]), "themes_source": "review"})
+    if updates:
+        result = store.set_statement_themes(store_path, updates)
+        return int(result) if isinstance(result, int) else len(updates)
+    return 0
+
+
+def import_review(csv_path: str | Path, corrections_path: str | Path | None = None,
+                  out_dir: str | Path | None = None) -> dict[str, Any]:
+    """Store the corrections of an edited review CSV and apply them to an output.
+
+    Parameters
+    ----------
+    csv_path : str or Path
+        A CSV written by :func:`export_review` and edited by an analyst.
+    corrections_path : str or Path, optional
+        The corrections file (default :func:`default_corrections_path`).
+    out_dir : str or Path, optional
+        An output folder (or SQLite store) whose statements should show the corrections now.
+
+    Returns
+    -------
+    dict
+        ``corrected`` (changed CSV rows), ``corrections`` (total in the file),
+        ``corrections_path``, ``output_rows_updated``.
+    """
+    changes = read_review(csv_path)
+    path = store_corrections(changes, corrections_path)
+    corrections = read_corrections(path)
+    updated = apply_to_output(out_dir, corrections) if out_dir is not None and Path(out_dir).exists() else 0
+    return {"corrected": len(changes), "corrections": len(corrections),
+            "corrections_path": str(path), "output_rows_updated": updated}
