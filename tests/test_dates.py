@@ -151,3 +151,113 @@ def test_seed_document_dates(nlp, seed_text):
     assert ten_years and all(r.granularity == "duration" and r.value is None for r in ten_years)
     assert find(records, "December 21, 2021").value == "2021-12-21"
     assert find(records, "March 2021").value == "2021-03"
+
+
+# --- behaviours added with the claims/dates evaluation (texts written for the tests) ---------
+
+
+@pytest.mark.parametrize("text, fragment, published, value", [
+    ("A further shipment is expected in June.", "June", "2020-05-20", "2020-06"),
+    ("The consent expires in August.", "August", "2023-07-13", "2023-08"),
+    ("Stocks will run out by the end of August.", "the end of August", "2023-07-13", "2023-08"),
+    ("A pledging conference on 16 March is expected to raise far less.", "16 March", "2022-03-10", "2022-03-16"),
+    ("The decree was announced on 22 March.", "22 March", "2020-04-02", "2020-03-22"),
+    ("Elections were held in May.", "May", "2021-12-21", "2021-05"),
+])
+def test_future_sentences_resolve_forward(nlp, text, fragment, published, value):
+    assert find(dates_of(nlp, text, published), fragment).value == value
+
+
+@pytest.mark.parametrize("text, fragment, published, value", [
+    ("The agency said this week that convoys were ready.", "this week", "2023-07-13", "2023-07-10/2023-07-16"),
+    ("Talks resumed last week.", "last week", "2023-07-13", "2023-07-03/2023-07-09"),
+    ("Planes struck the city before dawn on Tuesday.", "Tuesday", "2016-05-31", "2016-05-31"),
+    ("We have buried more children this summer than in the whole war.", "this summer", "2024-09-12", "2024-06/2024-08"),
+    ("Gangs killed 1,247 people during Q3 2025.", "Q3 2025", "2025-12-10", "2025-07/2025-09"),
+    ("For most of the year, the pattern continued.", "the year", "2024-12-30", "2024"),
+    ("From the beginning of June until the end of the year attacks escalated.",
+     "From the beginning of June until the end of the year", "2021-12-21", "2021-06/2021-12"),
+    ("Between late September and November, people crossed the border.",
+     "Between late September and November", "2024-12-30", "2024-09/2024-11"),
+    ("I hope the new year will bring peace.", "the new year", "2021-12-21", "2022"),
+    ("Trade fell, compared with the same period last year.", "last year", "2022-03-10", "2021"),
+])
+def test_weeks_weekdays_seasons_and_edges(nlp, text, fragment, published, value):
+    assert find(dates_of(nlp, text, published), fragment).value == value
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("The Forum said today that families are waiting.", "2023-05-12", "2023-05-12"),
+    ("The court today sentenced the officer to life.", "2022-11-18", "2022-11-18"),
+    ("There is a real risk today that the horrors are forgotten.", "2021-12-21", None),
+    ("Torture today continues to be used systematically.", "2021-12-21", None),
+])
+def test_today_is_the_publication_day_only_for_reported_events(nlp, text, published, expected):
+    records = [r for r in dates_of(nlp, text, published) if r.text.lower() == "today"]
+    assert [r.value for r in records] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("Detainees were handed over within 48 hours.", "48 hours"),
+    ("It took the UN a week to open two crossings.", "a week"),
+    ("The court has documented torture for more than a decade.", "a decade"),
+    ("No case was reported for 42 consecutive days.", "42 consecutive days"),
+    ("After an 11-week period without cases, cholera returned.", "11-week period"),
+    ("The outbreak is fuelled by years of neglect.", "years"),
+])
+def test_more_durations(nlp, text, fragment):
+    record = find(dates_of(nlp, text), fragment)
+    assert (record.value, record.granularity) == (None, "duration")
+
+
+@pytest.mark.parametrize("text", [
+    "The lab can process about 100 samples a day.",
+    "Three years later, those guarantees proved worthless.",
+    "One day they will have to answer for them.",
+    "Every month that passes is a month in which graves are emptied.",
+    "Warehouses were below the two-week threshold.",
+    "Hospitals have cut their hours.",
+    "The storm destroyed autumn crops.",
+    "The capital will host the conference (CPHIA 2026) next year.",
+    "Whoever chose that hour knew what it would do.",
+])
+def test_more_guards(nlp, text):
+    kept = [r.text for r in dates_of(nlp, text, "2025-12-10")]
+    assert not any(t in {"a day", "Three years", "Three years later", "One day", "a month", "Every month", "two-week",
+                         "hours", "autumn", "2026", "hour", "that hour"} for t in kept), kept
+
+
+def test_more_ages_contrasts_and_open_durations(nlp):
+    kept = [r.text for r in dates_of(nlp, "Ali Hamo, 70 years old male, was injured.", "2023-10-04")]
+    assert not any("70" in t for t in kept), kept
+    records = dates_of(nlp, "There was no link to the government at the time, nor today.", "2019-03-27")
+    assert [r.text for r in records if r.text.lower() == "today"] == []
+    record = find(dates_of(nlp, "Most households have been uprooted for four or more years."), "four or more years")
+    assert record.granularity == "duration"
+
+
+def test_matched_dates_are_trimmed_and_named_days_skipped(nlp):
+    records = dates_of(nlp, "Dr. Hobaeib was released on May 14, but was ordered to leave.", "2003-01")
+    assert find(records, "May 14").text == "May 14"
+    kept = [r.text for r in dates_of(nlp, "On a Day for Darfur in September, AI campaigned.", "2007-05")]
+    assert "a Day" not in kept and "September" in kept
+
+
+@pytest.mark.parametrize("text, fragment, value", [
+    ("In the first quarter of 2022, snowstorms destroyed tents.", "the first quarter of 2022", "2022-01/2022-03"),
+    ("Country: Syria\n\nYear: 2022\n\nCountry Profile", "2022", "2022"),
+    ("In 2022, conflict continued. About 171,000 displacements were recorded throughout the year.", "the year", "2022"),
+    ("Trade rose after the readmission in May 2021. It grew by 30% over the year.", "the year", "2023"),
+])
+def test_quarters_labels_and_the_year_in_context(nlp, text, fragment, value):
+    assert find(dates_of(nlp, text, "2023-05"), fragment).value == value
+
+
+@pytest.mark.parametrize("text, fragment, value", [
+    ("Teams documented 37 incidents in the first two months of the year.", "the first two months of the year",
+     "2022-01/2022-02"),
+    ("Attacks rose during the last six months of 2016.", "the last six months of 2016", "2016-07/2016-12"),
+])
+def test_months_of_a_year_are_spans(nlp, text, fragment, value):
+    record = find(dates_of(nlp, text, "2022-03-10"), fragment)
+    assert (record.value, record.granularity) == (value, "span")

@@ -23,6 +23,13 @@ from pipeline.records import Claim, DateRecord, Entity
 from .quote_cues import SOURCE_DOCUMENT_NOUNS
 from .numbers import (
     COUNTED_LEMMAS,
+    DEMAND_VERBS,
+    NOUN_EVENTS,
+    PEOPLE_NOUNS,
+    TIME_PREPOSITIONS,
+    VACCINE_NOUNS,
+    VIOLENCE_LEMMAS,
+    SPACE_UNITS,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
     EVENT_LEMMAS,
@@ -73,10 +80,8 @@ _PART_BEFORE_RE = re.compile(
     re.I,
 )
 _PART_PRONOUNS = {"them", "whom", "which", "these", "those"}
-_NOT_COUNTED = TIME_UNITS | {"time", "times", "percent", "%"}
-_NOUN_EVENTS = {"death": "killed", "fatality": "killed", "injury": "injured", "arrest": "arrested",
-                "abduction": "abducted", "execution": "executed", "displacement": "displaced",
-                "disappearance": "disappeared", "return": "returned", "deportation": "deported"}
+_NOT_COUNTED = TIME_UNITS | {"time", "percent", "%"}
+_NOUN_EVENTS = NOUN_EVENTS
 _PASS_THROUGH_VERBS = {"include", "accord", "be", "remain", "have", "continue", "leave", "reach", "stand",
                        "number", "total", "exceed", "rise", "climb", "increase"}
 _PLACE_LABELS = {"GPE", "LOC"}
@@ -84,6 +89,8 @@ _PLACE_LABELS = {"GPE", "LOC"}
 _LOCATIVE = {"in", "across", "throughout", "inside", "within", "near", "at", "around", "outside",
              "on", "all", "over"}
 _SOURCE_LABELS = {"ORG", "PERSON", "GPE"}
+#: Totals that are floors or vague: parts above them do not contradict them.
+_FLOOR_QUALIFIERS = frozenset({"more_than", "at_least", "vague"})
 
 
 @dataclass
@@ -132,10 +139,11 @@ def _number_spans(doc: Doc) -> list[tuple[Span, str]]:
     while i < len(doc):
         token = doc[i]
         range_token = _RANGE_TOKEN_RE.match(token.text)
-        if not (token.like_num or range_token) or is_ordinal(token.text):
+        approximate = token.text.startswith("~") and parse_figure(token.text[1:]) is not None  # "~26%"
+        if not (token.like_num or range_token or approximate) or is_ordinal(token.text):
             i += 1
             continue
-        if not range_token and not _is_number_word(token):
+        if not range_token and not approximate and not _is_number_word(token):
             i += 1
             continue
         end = i + 1
@@ -170,6 +178,8 @@ def _value_of(span: Span, kind: str) -> tuple[float | None, float | None, str | 
     if kind == "RANGE_TOKEN":
         left, right = _RANGE_TOKEN_RE.match(span.text).groups()
         return parse_figure(left), parse_figure(right), "range"
+    if words[0].startswith("~"):
+        return words_to_number([words[0][1:], *words[1:]]), None, "about"
     if kind == "VAGUE":
         if lows[0] in {"tens", "hundreds"} and len(lows) == 3:
             return float((10 if lows[0] == "tens" else 100) * VAGUE_WORDS[lows[2]]), None, "vague"
@@ -230,7 +240,7 @@ def _is_name_or_label(doc: Doc, text: str, span: Span) -> bool:
     after = doc[last.i + 1] if last.i + 1 < len(doc) else None
     if _after_label(doc, span):
         return True
-    if first.ent_type_ in NAME_ENTITY_LABELS | {"TIME"}:
+    if first.ent_type_ in NAME_ENTITY_LABELS | {"TIME"} and not (before is not None and before.lower_ in CURRENCY_SYMBOLS):
         return True
     # codes and links: "05", "35.821077", "after=2016-07-01", "Screen_Shot_2017-05-11"
     if re.match(r"^0\d", first.text) or re.search(r"\.\d{4,}$", first.text):
@@ -238,12 +248,13 @@ def _is_name_or_label(doc: Doc, text: str, span: Span) -> bool:
     if re.fullmatch(r"\d{7,}", first.text):
         return True  # an unseparated 7+ digit figure is a code or an id, not a count
     # "Sukhoi 22", "Hospital 5": a number right after the proper noun it names
-    if before is not None and before.pos_ == "PROPN" and first.head.i == before.i and not before.ent_type_ == "GPE":
+    if before is not None and before.pos_ == "PROPN" and first.head.i == before.i and not before.ent_type_ == "GPE" \
+            and before.lower_ not in CURRENCY_SYMBOLS:
         return True
-    # a restatement in brackets: "eighteen (18) videos"
+    # a restatement in brackets: "eighteen (18) videos" (not "12,700 (3.5 percent)")
     if before is not None and before.text == "(" and before.i > 0 and (
         doc[before.i - 1].like_num or doc[before.i - 1].lower_ in SCALES
-    ):
+    ) and not (after is not None and after.lower_ in {"%", "percent", "per"}):
         return True
     # compound adjectives: "six-sided", "a 10-year sentence", "two-storey"
     if after is not None and after.text in {"-", "‐"} and not last.whitespace_ and not after.whitespace_ \
@@ -261,6 +272,10 @@ def _is_name_or_label(doc: Doc, text: str, span: Span) -> bool:
     if after is not None and after.text in {".", ")"} and (
         _line_start(text, first) or (before is not None and before.text[-1] in "\\;:•*-")
     ):
+        return True
+    # counts after a heading: "Sources (12)" at the end of its line
+    if before is not None and after is not None and len(span) == 1 and before.text == "(" and after.text == ")" \
+            and (after.i + 1 >= len(doc) or "\n" in after.whitespace_ or doc[after.i + 1].text.startswith("\n")):
         return True
     # footnote markers: "[3]", "word(4)"
     if before is not None and after is not None and len(span) == 1 and (
@@ -282,20 +297,34 @@ def _is_name_or_label(doc: Doc, text: str, span: Span) -> bool:
     # ages: "aged 35", "12-year-old", "10 years old", "children under 5"
     if before is not None and before.lower_ in {"aged", "age", "ages"}:
         return True
+    if before is not None and before.lower_ == "of" and before.i > 0 and doc[before.i - 1].lower_ in {"age", "ages"}:
+        return True  # "at the age of 17"
+    if before is not None and before.lower_ == "but" and before.i > 0 and doc[before.i - 1].lower_ == "all":
+        return True  # "all but three of the facilities": an exception, not a count
+    if _is_clock_time(doc, span):
+        return True
     tail = doc[last.i + 1 : last.i + 5].text.lower()
     if re.match(r"^[\s-]*(?:years?|months?)[\s-]*old\b", tail):
         return True
-    if before is not None and before.lower_ in {"under", "over"} and before.i > 0 \
-            and doc[before.i - 1].lemma_.lower() in {"child", "people", "person", "adult", "those", "age", "aged"}:
-        return True
+    if before is not None and before.lower_ in {"under", "over"} and before.i > 0:
+        owner = doc[before.i - 1] if doc[before.i - 1].text != "(" or before.i < 2 else doc[before.i - 2]
+        if owner.lemma_.lower() in {"child", "people", "person", "adult", "those", "age", "aged", "boy", "girl",
+                                    "minor", "woman", "man", "youth"}:
+            return True  # "children under 5", "Boys (under 18)"
     # a figure alone on its line: a page number or a table cell without its heading
     line_start = text.rfind("\n", 0, span.start_char) + 1
     line_end = text.find("\n", span.end_char)
     if text[line_start : line_end if line_end != -1 else len(text)].strip(" .,;:") == span.text:
+        return _label_above(doc, text, span) is None  # a table cell under "Civilians reported injured" is a claim
+    if _page_number_before_header(text, span, before):
         return True
     # "Dhiaa Abu Musaab (26)": an age in brackets after a name
     if before is not None and before.text == "(" and before.i > 0 and doc[before.i - 1].ent_type_ == "PERSON" \
             and after is not None and after.text == ")":
+        return True
+    # "bridge the two", "both three": a number word standing for things named before
+    if first.is_alpha and len(span) == 1 and before is not None and before.lower_ in {"the", "these", "those", "both"} \
+            and (after is None or after.is_punct or after.pos_ in {"VERB", "AUX", "ADP", "CCONJ"}):
         return True
     # "one of the", "no one", "the one who": pronoun uses of "one"
     if span.text.lower() == "one" and (
@@ -304,6 +333,63 @@ def _is_name_or_label(doc: Doc, text: str, span: Span) -> bool:
     ):
         return True
     return False
+
+
+_CLOCK_RE = re.compile(r"^(?:[01]?\d|2[0-3])[.:][0-5]\d$")
+
+
+def _is_clock_time(doc: Doc, span: Span) -> bool:
+    """"from 11.30 to 12.30", "at 9.30": a time of day, not a figure with decimals."""
+    if not _CLOCK_RE.match(span[0].text):
+        return False
+    before = doc[span.start - 1] if span.start > 0 else None
+    after = doc[span.end] if span.end < len(doc) else None
+    if after is not None and (after.lower_ in {"%", "percent", "per"} or after.lower_ in SCALES
+                              or after.lower_ in CURRENCY_WORDS or after.lower_ in CURRENCY_SYMBOLS):
+        return False
+    if before is not None and before.lower_ in CURRENCY_SYMBOLS:
+        return False
+    if before is not None and before.lower_ in TIME_PREPOSITIONS:
+        return True
+    # the second side of a time range: "11.30-12.30", "11.30 to 12.30"
+    return before is not None and before.lower_ in {"-", "–", "to", "and"} and before.i > 0 \
+        and bool(_CLOCK_RE.match(doc[before.i - 1].text))
+
+
+def _page_number_before_header(text: str, span: Span, before: Token | None) -> bool:
+    """"... in the late 316\n\nAmnesty International Report 2009\n\n...": a page break in a PDF.
+
+    A figure that ends its line in the middle of a sentence, followed by a short line
+    without final punctuation (a running header or footer), is a page number.
+    """
+    rest = text[span.end_char : span.end_char + 200]
+    if not rest.startswith("\n") or before is None or not before.is_alpha or not before.is_lower:
+        return False
+    lines = [line.strip() for line in rest.split("\n") if line.strip()]
+    if not lines:
+        return False
+    header = lines[0]
+    return len(header.split()) <= 8 and header[0].isupper() and header[-1] not in ".!?:;,\"”"
+
+
+def _label_above(doc: Doc, text: str, span: Span) -> Span | None:
+    """The short label line just above a figure alone on its line, when it names an event.
+
+    "Civilians reported injured\n\n4", "Military actors reported killed\n\n0–5": the
+    key/value layout of incident databases.
+    """
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    line_end = text.find("\n", span.end_char)
+    if text[line_start : line_end if line_end != -1 else len(text)].strip(" .,;:") != span.text:
+        return None  # only a figure alone on its line has a label above it
+    above_end = len(text[:line_start].rstrip())
+    above_start = text.rfind("\n", 0, above_end) + 1
+    label = doc.char_span(above_start, above_end, alignment_mode="contract")
+    if label is None or not 1 < len(label) <= 8 or any(t.like_num for t in label):
+        return None
+    if not any(t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS for t in label):
+        return None
+    return label
 
 
 def _is_year(span: Span) -> bool:
@@ -366,6 +452,11 @@ def _counted_lemma(token: Token) -> str:
     lemma = token.lemma_.lower() if token.pos_ != "PROPN" else token.text.lower()
     if token.pos_ == "PROPN" and lemma.endswith("s") and token.ent_type_ == "NORP":
         lemma = lemma[:-1]  # "Syrians" -> "syrian"
+    elif token.pos_ == "PROPN" and not token.ent_type_ and token.tag_ == "NNPS" or (
+            token.pos_ == "PROPN" and not token.ent_type_ and token.is_title and lemma.endswith("s")
+            and not lemma.endswith("ss")):
+        # a common plural the tagger took for a name because of its capital ("Civilians reported injured")
+        lemma = lemma[:-3] + "y" if lemma.endswith("ies") else lemma[:-1]
     return COUNTED_LEMMAS.get(token.lower_, COUNTED_LEMMAS.get(lemma, lemma))
 
 
@@ -421,11 +512,25 @@ def _counted(doc: Doc, number: _Number, sentence: Span, chunk_of: dict[int, Span
         number.counted = _counted_lemma(head)
         number.counted_token = head.i
         number.end = max(number.end, head.i + 1)
+        return
+    # "of whom 38 were refugees", "... and 19 were women": the noun after the copula names what is counted
+    following = doc[number.core_end : min(number.core_end + 4, sentence.end)]
+    if len(following) >= 2 and following[0].lemma_.lower() == "be":
+        noun = next((t for t in following[1:] if t.pos_ not in {"ADV", "DET", "ADJ"}), None)
+        if noun is not None and noun.pos_ == "NOUN" and noun.tag_ in {"NNS", "NNPS"}:
+            number.counted = _counted_lemma(noun)
 
 
 def _plain_noun_phrase(doc: Doc, start: int, head: int) -> bool:
-    """Tokens ``start..head`` read as one noun phrase: words, commas, joined hyphens, "and"."""
-    for token in doc[start : head + 1]:
+    """Tokens ``start..head`` read as one noun phrase: words, commas, joined hyphens, "and".
+
+    A comma is part of the phrase only in a coordination ("air, artillery and missile
+    attacks"), not before a new phrase ("Around 250 injured, death toll").
+    """
+    tokens = doc[start : head + 1]
+    if any(t.text == "," for t in tokens) and not any(t.lower_ in {"and", "or"} for t in tokens):
+        return False
+    for token in tokens:
         if token.is_punct and token.text not in {",", "-", "‐", "'", "’"}:
             return False
         if token.text in {"-", "‐"} and (token.whitespace_ or doc[token.i - 1].whitespace_):
@@ -441,43 +546,98 @@ def _first_verb(token: Token) -> Token | None:
     for _ in range(8):
         if current.pos_ in {"VERB", "AUX"} and current.lemma_.lower() not in _PASS_THROUGH_VERBS | {"include"}:
             return current
-        if current.head is current:
+        if current.pos_ in {"VERB", "AUX"} and current.dep_ in {"conj", "advcl", "ccomp", "relcl"}:
+            return None  # "... and thousands are continuing to suffer": not the verb of the first clause
+        if current.head.i == current.i:
             return current if current.pos_ in {"VERB", "AUX"} else None
         current = current.head
     return None
 
 
+def _event_lemma(token: Token, counted: str | None) -> str | None:
+    """The event a verb or adjective names, with the few lemmas that need context."""
+    lemma = token.lemma_.lower()
+    if lemma == "lose" and any(c.dep_ == "dobj" and c.lemma_.lower() in {"life", "lives"} for c in token.children):
+        return "killed"  # "lost their lives"
+    if lemma == "hold" and (counted not in PEOPLE_NOUNS or any(
+            c.dep_ == "nsubj" and c.lemma_.lower() in SOURCE_DOCUMENT_NOUNS for c in token.children)):
+        return None  # "the database holds 9,412 cases": only people are held in detention, by people
+    if lemma == "receive" and any(c.dep_ == "dobj" and c.lemma_.lower() in VACCINE_NOUNS for c in token.children):
+        return "vaccinated"  # "3.8% have received a first vaccine dose"
+    return EVENT_LEMMAS.get(lemma)
+
+
+def _death_event(token: Token) -> str:
+    """"deaths" and "fatalities" are ``killed`` in a sentence about violence, else ``died``."""
+    sentence = token.sent
+    violent = any(t.lemma_.lower() in VIOLENCE_LEMMAS for t in sentence)
+    return "killed" if violent else "died"
+
+
 def _event(number: _Number, doc: Doc) -> str | None:
+    if number.unit == "quantity" and number.counted in SPACE_UNITS:
+        return None  # distances and areas do not undergo events ("less than 10 kilometres")
     anchor = doc[number.counted_token] if number.counted_token is not None else doc[number.core_end - 1]
+    counted = number.counted
+    following = doc[number.core_end] if number.core_end < len(doc) else None
+    if number.counted_token is None and following is not None and following.lower_ in EVENT_LEMMAS \
+            and following.pos_ in {"ADJ", "VERB"}:
+        return EVENT_LEMMAS[following.lower_]  # "Around 250 injured"
     # a relative clause or participle on the noun: "people killed in...", "people who were detained"
+    # (not the clause of a sub-count: "1,400 detainees, 58 of whom died")
     for child in anchor.children:
-        if child.dep_ not in {"relcl", "acl"}:
+        if child.dep_ not in {"relcl", "acl"} or any(t.like_num for t in child.subtree):
             continue
-        if child.lemma_.lower() in EVENT_LEMMAS:
-            return EVENT_LEMMAS[child.lemma_.lower()]
+        event = _event_lemma(child, counted)
+        if event:
+            return event
         if child.lemma_.lower() in _PASS_THROUGH_VERBS:  # "people who remain disappeared"
             for grandchild in child.children:
                 if grandchild.dep_ in {"acomp", "xcomp", "oprd"} and grandchild.lemma_.lower() in EVENT_LEMMAS:
                     return EVENT_LEMMAS[grandchild.lemma_.lower()]
+    # an event noun around the count: "the deaths of 1,612 civilians", "cases of enforced disappearance"
+    for token in (anchor, doc[number.core_start], doc[number.core_end - 1]):
+        if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lemma_.lower() in NOUN_EVENTS:
+            event = NOUN_EVENTS[token.head.head.lemma_.lower()]
+            return _death_event(anchor) if event == "killed" else event
+    for prep in anchor.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and obj.lemma_.lower() in NOUN_EVENTS:
+                    return NOUN_EVENTS[obj.lemma_.lower()]
+    # a copula or "remain": the adjective on the verb ("tens of thousands remain unaccounted for",
+    # "28,000 people were able to return")
+    for token in (anchor, doc[number.core_start]):
+        current = token.head
+        if current.lemma_.lower() in _PASS_THROUGH_VERBS:
+            for child in current.children:
+                if child.dep_ in {"acomp", "xcomp", "attr", "advcl"} and child.lemma_.lower() in EVENT_LEMMAS:
+                    return EVENT_LEMMAS[child.lemma_.lower()]
+                if child.dep_ == "acomp":
+                    for complement in child.children:
+                        if complement.dep_ == "xcomp" and complement.lemma_.lower() in EVENT_LEMMAS:
+                            return EVENT_LEMMAS[complement.lemma_.lower()]
+    # "6.7 million people were living in internal displacement", "held in detention"
+    verb = _first_verb(anchor) or (anchor.head if anchor.head.pos_ in {"VERB", "AUX"} else None)
+    if verb is not None:
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ in {"in", "into"}:
+                for obj in prep.children:
+                    if obj.dep_ == "pobj" and obj.lemma_.lower() in NOUN_EVENTS:
+                        return NOUN_EVENTS[obj.lemma_.lower()]
     verb = _first_verb(anchor)
     if verb is not None:
-        lemma = verb.lemma_.lower()
-        if lemma in EVENT_LEMMAS:
-            return EVENT_LEMMAS[lemma]
+        event = _event_lemma(verb, counted)
+        if event:
+            return event
         for child in verb.children:  # "remain forcibly disappeared", "are still missing"
             if child.dep_ in {"acomp", "xcomp", "oprd", "advcl", "conj"} and child.i > anchor.i \
                     and child.lemma_.lower() in EVENT_LEMMAS and child.lemma_.lower() in {
                         "missing", "miss", "disappear", "disappeared", "detain", "detained",
-                        "kill", "injure", "injured", "displace", "displaced", "arrest"}:
+                        "kill", "injure", "injured", "displace", "displaced", "arrest", "unaccounted"}:
                 return EVENT_LEMMAS[child.lemma_.lower()]
-    # a copula or "remain": the adjective on the verb ("remain missing")
-    current = anchor.head
-    if current.lemma_.lower() in _PASS_THROUGH_VERBS:
-        for child in current.children:
-            if child.dep_ in {"acomp", "xcomp", "attr", "advcl"} and child.lemma_.lower() in EVENT_LEMMAS:
-                return EVENT_LEMMAS[child.lemma_.lower()]
-    if number.counted in _NOUN_EVENTS:
-        return _NOUN_EVENTS[number.counted]
+    if counted in _NOUN_EVENTS:
+        return _death_event(anchor) if _NOUN_EVENTS[counted] == "killed" else _NOUN_EVENTS[counted]
     for child in anchor.children:
         if child.dep_ == "amod" and child.lemma_.lower() in EVENT_LEMMAS:
             return EVENT_LEMMAS[child.lemma_.lower()]
@@ -579,6 +739,8 @@ def extract_claims(
     -------
     list of Claim
         In text order, ids ``c1, c2…``; ``claim.text == doc.text[claim.start:claim.end]``.
+        ``flags`` holds ``parts_exceed_total`` where sub-counts contradict their total
+        (:func:`flag_inconsistent_parts`).
     """
     text = doc.text  # Doc.text is rebuilt from the tokens on every access
     entities = _entities_or_doc(doc, entities)
@@ -594,6 +756,8 @@ def extract_claims(
         value, value_max, override = _value_of(span, kind)
         if value is None:
             continue
+        if _dot_thousands(doc, span):
+            value = float(span.text.replace(".", ""))
         number = _Number(span.start, span.end, span.start, span.end, value, value_max)
         if override:
             number.qualifier = override
@@ -613,6 +777,10 @@ def extract_claims(
             _counted(doc, number, sentence, chunk_of)
             if number.counted in QUANTITY_UNITS:  # "dozens of tonnes"
                 number.unit, number.counted = "quantity", QUANTITY_UNITS[number.counted]
+        if number.counted_token is not None and doc[number.counted_token].lower_ in TIME_UNITS \
+                and any(s <= doc[number.counted_token].idx < e for s, e in date_chars):
+            # "compared with 14 last year": the noun belongs to a date, the number counts something else
+            number.counted, number.counted_token, number.end = None, None, number.core_end
         if number.counted_token is not None and doc[number.counted_token].lower_ in _NOT_COUNTED:
             continue  # "10 years", "three times": a duration or a multiplier
         if number.counted_token is not None and doc[number.counted_token].ent_type_ in NAME_ENTITY_LABELS - {"PERSON"}:
@@ -620,8 +788,19 @@ def extract_claims(
         if number.unit == "count" and number.counted is None and number.end < len(doc) \
                 and doc[number.end].lower_ in _NOT_COUNTED:
             continue
+        if (number.counted == "time" or (number.end < len(doc) and doc[number.end].lower_ == "times")) \
+                and (_is_multiplier(doc, number) or not _counts_events(doc, number)):
+            continue  # "ten times higher", "prices rose three times"; "shelled nine times" counts attacks
+        if _is_definite_reference(doc, number):
+            continue  # "the three NGOs", "uses the two chemicals": things counted earlier
+        if _is_demand(doc[number.core_end - 1]):
+            continue  # "urged the EU to resettle at least 10,000 refugees": a target, not a fact
         kept.append((number, sentence))
 
+    # "at least 7 of the 23 facilities": 23 is the base of the proportion, not a claim of its own
+    kept = [(n, sent) for n, sent in kept
+            if not any(o is not n and o.start <= n.core_start and n.core_end <= o.end
+                       and not (o.core_start <= n.core_start and n.core_end <= o.core_end) for o, _ in kept)]
     kept.sort(key=lambda pair: doc[pair[0].start].idx)
     claims: list[Claim] = []
     claim_numbers: list[_Number] = []
@@ -654,7 +833,7 @@ def extract_claims(
         claim_numbers.append(number)
 
     _link_parts(doc, text, claims, claim_numbers)
-    for claim, number in zip(claims, claim_numbers):
+    for index, (claim, number) in enumerate(zip(claims, claim_numbers)):
         total = _claim_by_id(claims, claim.part_of)
         claim.event = _event(number, doc)
         if total is not None:
@@ -662,9 +841,150 @@ def extract_claims(
                 claim.counted = total.counted
             if claim.event is None:
                 claim.event = total.event
+        elif claim.counted is None and claim.unit == "count" and not number.of_pronoun:
+            _borrow_counted(claims, index, _shares_verb(doc, number, claim_numbers[:index]))
+        label = _label_above(doc, text, doc[number.core_start : number.core_end]) \
+            if claim.counted is None and claim.event is None else None
+        if label is not None:  # "Civilians reported injured / 4"
+            claim.event = next(EVENT_LEMMAS.get(t.lemma_.lower()) or EVENT_LEMMAS[t.lower_] for t in label
+                               if t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS)
+            noun = next((t for t in label if t.tag_ in {"NNS", "NNPS"}), None)
+            claim.counted = _counted_lemma(noun) if noun is not None else None
         claim.period = _period(doc, claim, number, dates, total)
         claim.location = _location(doc, claim, entities)
+    # "one room", "one site": a lone "one" is a count only when something happened to it
+    dropped = {c.claim_id for c, n in zip(claims, claim_numbers)
+               if c.value == 1 and c.event is None and doc[n.core_start].lower_ in {"one", "a", "an", "single"}
+               and not any(other.part_of == c.claim_id for other in claims)}
+    if dropped:
+        claims = _renumber([c for c in claims if c.claim_id not in dropped])
+    flag_inconsistent_parts(claims)
     return claims
+
+
+def flag_inconsistent_parts(claims: list[Claim]) -> None:
+    """Add ``parts_exceed_total`` to totals whose sub-counts add up to more than them.
+
+    The flag goes on the total when the sum of its direct parts exceeds it, and on a part
+    that alone exceeds its total (:func:`check_parts`). Totals stated as a floor ("at
+    least", "more than") or vaguely cannot be exceeded.
+    """
+    def flag(claim: Claim) -> None:
+        if "parts_exceed_total" not in claim.flags:
+            claim.flags.append("parts_exceed_total")
+
+    by_id = {c.claim_id: c for c in claims}
+    for part_id, total_id in check_parts(claims):
+        flag(by_id[part_id])
+        flag(by_id[total_id])
+    for total in claims:
+        parts = [c for c in claims if c.part_of == total.claim_id and c.value is not None and c.unit == total.unit]
+        if len(parts) < 2 or total.value is None or total.qualifier in _FLOOR_QUALIFIERS:
+            continue
+        ceiling = total.value_max if total.value_max is not None else total.value
+        if sum(p.value for p in parts) > ceiling:
+            flag(total)
+
+
+def _renumber(claims: list[Claim]) -> list[Claim]:
+    """Ids ``c1, c2…`` again after claims were dropped, keeping ``part_of`` links."""
+    new_ids = {c.claim_id: f"c{i}" for i, c in enumerate(claims, start=1)}
+    for claim in claims:
+        claim.claim_id = new_ids[claim.claim_id]
+        claim.part_of = new_ids.get(claim.part_of) if claim.part_of else None
+    return claims
+
+
+def _borrow_counted(claims: list[Claim], index: int, same_verb: bool = False) -> None:
+    """A bare number takes the noun of the count before it in its sentence.
+
+    "killed at least 80 people and wounded more than 200" -> person; "four fuel ships,
+    compared with 14" -> ship. The event is borrowed too when the number has none.
+    """
+    claim = claims[index]
+    for previous in reversed(claims[:index]):
+        if previous.sentence_start != claim.sentence_start:
+            break
+        if previous.unit == "count" and previous.counted is not None and previous.part_of is None:
+            claim.counted = previous.counted
+            if claim.event is None and same_verb:
+                claim.event = previous.event
+            return
+
+
+def _shares_verb(doc: Doc, number: _Number, earlier: list[_Number]) -> bool:
+    """True when the number's clause verb is the one of the count before it (or neither has one)."""
+    if not earlier:
+        return False
+    verb = _first_verb(doc[number.core_end - 1])
+    other = earlier[-1]
+    other_verb = _first_verb(doc[other.counted_token] if other.counted_token is not None else doc[other.core_end - 1])
+    if verb is None or other_verb is None:
+        return verb is None and other_verb is None
+    return verb.i == other_verb.i
+
+
+def _dot_thousands(doc: Doc, span: Span) -> bool:
+    """"346.443 EUR", "1.234 families": a dot before exactly three digits in money or people.
+
+    Currencies have two decimals and people are not counted in fractions, so a
+    European thousands separator is the only sensible reading.
+    """
+    if not re.fullmatch(r"\d{1,3}\.\d{3}", span.text):
+        return False
+    after = doc[span.end] if span.end < len(doc) else None
+    before = doc[span.start - 1] if span.start > 0 else None
+    if after is not None and after.lower_ in SCALES:
+        return False  # "1.234 million"
+    money = (after is not None and (after.lower_ in CURRENCY_WORDS or (after.lower_ in CURRENCY_SYMBOLS and after.text.isupper()))) \
+        or (before is not None and before.lower_ in CURRENCY_SYMBOLS)
+    people = after is not None and after.tag_ in {"NNS", "NNPS"} and (
+        _counted_lemma(after) in PEOPLE_NOUNS or after.ent_type_ == "NORP")
+    return money or people
+
+
+def _is_definite_reference(doc: Doc, number: _Number) -> bool:
+    """"the two chemicals": a small number word after "the" with nothing new said of the noun.
+
+    "the four civilians injured in the attack" and "the half-million children who live in
+    Idlib" state a figure; "the three NGOs" only points back at a group already introduced.
+    """
+    first = doc[number.core_start]
+    if number.core_end - number.core_start != 1 or first.lower_ not in UNITS or not 2 <= UNITS[first.lower_] <= 10:
+        return False
+    if number.core_start == 0 or doc[number.core_start - 1].lower_ not in {"the", "these", "those", "both"}:
+        return False
+    if number.counted_token is None:
+        return False
+    noun = doc[number.counted_token]
+    return not any(c.dep_ in {"acl", "relcl", "prep"} for c in noun.children)
+
+
+def _counts_events(doc: Doc, number: _Number) -> bool:
+    """"shelled at least nine times": "N times" on a verb of a reported event."""
+    verb = _first_verb(doc[number.counted_token] if number.counted_token is not None else doc[number.core_end - 1])
+    return verb is not None and verb.lemma_.lower() in EVENT_LEMMAS
+
+
+def _is_multiplier(doc: Doc, number: _Number) -> bool:
+    """"three times higher", "ten times as many": a factor, not a count of events."""
+    end = number.end + 1 if number.end < len(doc) and doc[number.end].lower_ == "times" else number.end
+    after = doc[end] if end < len(doc) else None
+    return after is None or after.tag_ in {"JJR", "RBR"} or after.lower_ in {"as", "more", "less", "the", "that", "what", "over"}
+
+
+def _is_demand(token: Token) -> bool:
+    """True when the number sits in the infinitive of a call: "urged donors to fund 10,000 places"."""
+    infinitive = False
+    for ancestor in token.ancestors:
+        if ancestor.pos_ in {"VERB", "AUX"}:
+            if any(c.dep_ == "aux" and c.lower_ == "to" for c in ancestor.children):
+                infinitive = True
+            elif ancestor.lemma_.lower() in DEMAND_VERBS:
+                return infinitive
+            elif not infinitive:
+                return False
+    return False
 
 
 def _merge_ranges(doc: Doc, numbers: list[_Number]) -> list[_Number]:
@@ -676,10 +996,18 @@ def _merge_ranges(doc: Doc, numbers: list[_Number]) -> list[_Number]:
             skip = False
             continue
         nxt = numbers[index + 1] if index + 1 < len(numbers) else None
-        if nxt is not None and nxt.core_start == number.core_end + 1:
-            connector = doc[number.core_end].lower_
+        gap = 1
+        if nxt is not None and number.core_end < len(doc) and doc[number.core_end].lower_ in {"%", "percent"} \
+                and nxt.core_start == number.core_end + 2:
+            gap = 2  # "20% to 50%": the unit is written on both sides
+        if nxt is not None and nxt.core_start == number.core_end + gap:
+            connector = doc[number.core_end + gap - 1].lower_
             before = doc[number.core_start - 1].lower_ if number.core_start > 0 else ""
             if connector in _RANGE_CONNECTORS - {"and", "or"} or (connector == "and" and before == "between"):
+                scale = SCALES.get(doc[nxt.core_end - 1].lower_, 1) if nxt.core_end - nxt.core_start > 1 else 1
+                if scale >= 1000 and number.value is not None and nxt.value is not None \
+                        and doc[number.core_end - 1].lower_ not in SCALES and number.value * scale <= nxt.value:
+                    number.value *= scale  # "between 3.0 and 3.49 million": the scale is shared
                 if nxt.value is not None and number.value is not None and nxt.value >= number.value \
                         and number.value_max is None and nxt.value_max is None:
                     start = number.core_start - 1 if before in {"between", "from"} else number.core_start
@@ -697,12 +1025,37 @@ def _claim_by_id(claims: list[Claim], claim_id: str | None) -> Claim | None:
     return next((c for c in claims if c.claim_id == claim_id), None)
 
 
+#: Text between two sub-counts of one total: "46 were children and 19 were women", "65 children, 38 women".
+_SIBLING_GAP_RE = re.compile(r"^\s*(?:[^\W\d]+\s+){0,3}?(?:,\s*and|,|and)\s*$")
+
+
+#: A sentence opening on its total: "Of the 360,000 people identified, only 12,700 were reached".
+_OF_TOTAL_RE = re.compile(r"^\s*of\s+(?:the\s+|these\s+|those\s+|all\s+)?$", re.I)
+_SENTENCE_END_RE = re.compile(r"[.!?;:][\"”’)]?\s|\n")
+
+
 def _link_parts(doc: Doc, text: str, claims: list[Claim], numbers: list[_Number]) -> None:
-    """Set ``part_of``: "including 284 children", "167 of them", "of whom 20", "38 women" (conj)."""
+    """Set ``part_of``: "including 284 children", "167 of them", "of whom 20", "38 women" (conj).
+
+    "of them" in a sentence without a count before it points at the last count of the
+    sentence before ("47 attacks. In 29 of them, ...").
+    """
     for index, (claim, number) in enumerate(zip(claims, numbers)):
-        previous = [j for j in range(index) if claims[j].sentence_start == claim.sentence_start
-                    and claims[j].unit == claim.unit]
+        # the same sentence, or one the parser split without a full stop ("... 2024, of whom 46")
+        previous = [j for j in range(index) if claims[j].unit == claim.unit and (
+            claims[j].sentence_start == claim.sentence_start
+            or not _SENTENCE_END_RE.search(text[claims[j].end : claim.start]))]
         if not previous:
+            sentence = doc[number.core_start].sent
+            lead = text[sentence.start_char : claim.start]
+            opens_sentence = not any(t.pos_ in {"NOUN", "PROPN", "PRON"} and t.lower_ not in _PART_PRONOUNS
+                                     for t in doc[sentence.start : number.start])
+            if (number.of_pronoun or _PART_BEFORE_RE.search(lead)) and opens_sentence:
+                before = [j for j in range(index) if claims[j].unit == claim.unit and claims[j].part_of is None
+                          and claims[j].sentence_end <= sentence.start_char + 1
+                          and claims[j].sentence_start >= _previous_sentence_start(doc, sentence)]
+                if before:
+                    claim.part_of = claims[before[-1]].claim_id
             continue
         total_index = previous[-1]
         total = claims[total_index]
@@ -710,12 +1063,28 @@ def _link_parts(doc: Doc, text: str, claims: list[Claim], numbers: list[_Number]
         if number.of_pronoun or _PART_BEFORE_RE.search(between):
             claim.part_of = total.claim_id
             continue
+        if _OF_TOTAL_RE.search(text[total.sentence_start : total.start]) and total.part_of is None \
+                and "," in between:
+            claim.part_of = total.claim_id  # "Of the 360,000 people identified, only 12,700..."
+            continue
+        if total.part_of is None:
+            continue
+        # a sibling of a part: "of whom 46 were children and 19 were women"
+        if _SIBLING_GAP_RE.match(between):
+            claim.part_of = total.part_of
+            continue
         # an apposition or conjunct of a part: "including at least 65 children, 38 women"
-        if number.counted_token is not None and total.part_of is not None:
+        if number.counted_token is not None and re.fullmatch(r"\s*(?:,|and|, and)\s*", between):
             token = doc[number.counted_token]
             other = numbers[total_index].counted_token
             if other is not None and token.dep_ in {"conj", "appos"} and token.head.i == other:
                 claim.part_of = total.part_of
+
+
+def _previous_sentence_start(doc: Doc, sentence: Span) -> int:
+    if sentence.start == 0:
+        return 0
+    return doc[sentence.start - 1].sent.start_char
 
 
 def _period(doc: Doc, claim: Claim, number: _Number, dates: list[DateRecord], total: Claim | None) -> str | None:
@@ -743,7 +1112,7 @@ def _is_scene(doc: Doc, entity: Entity) -> bool:
     for _ in range(3):
         if token.dep_ == "pobj":
             return token.head.lower_ in _LOCATIVE
-        if token.dep_ not in {"compound", "nmod", "amod", "poss", "appos", "conj"} or token.head is token:
+        if token.dep_ not in {"compound", "nmod", "amod", "poss", "appos", "conj"} or token.head.i == token.i:
             return False
         token = token.head
     return False
@@ -773,6 +1142,6 @@ def check_parts(claims: list[Claim]) -> list[tuple[str, str]]:
         if total is None or claim.value is None or total.value is None:
             continue
         ceiling = total.value_max if total.value_max is not None else total.value
-        if claim.value > ceiling and total.qualifier not in {"more_than", "at_least", "vague"}:
+        if claim.value > ceiling and total.qualifier not in _FLOOR_QUALIFIERS:
             bad.append((claim.claim_id, total.claim_id))
     return bad

@@ -111,7 +111,7 @@ NAME_ENTITY_LABELS: frozenset[str] = frozenset({
 #: Verb, adjective or noun lemma -> canonical event name recorded in ``Claim.event``.
 EVENT_LEMMAS: dict[str, str] = {
     "kill": "killed", "murder": "killed", "slaughter": "killed", "massacre": "killed",
-    "die": "died", "death": "killed", "fatality": "killed", "dead": "killed",
+    "die": "died", "dead": "killed",
     "injure": "injured", "wound": "injured", "injured": "injured", "wounded": "injured",
     "injury": "injured", "hurt": "injured", "maim": "injured",
     "detain": "detained", "imprison": "detained", "jail": "detained", "detained": "detained",
@@ -129,11 +129,63 @@ EVENT_LEMMAS: dict[str, str] = {
     "attack": "attacked", "target": "attacked", "bomb": "attacked", "strike": "attacked",
     "destroy": "destroyed", "damage": "damaged", "affect": "affected",
     "affected": "affected", "evict": "evicted", "besiege": "besieged", "starve": "starved",
-    "recruit": "recruited", "rape": "raped",
+    "recruit": "recruited", "rape": "raped", "shell": "attacked", "unaccounted": "missing",
 }
 
-#: Lemmas spaCy leaves plural or that read better singular.
-COUNTED_LEMMAS: dict[str, str] = {"people": "person", "persons": "person", "folks": "person"}
+#: Words that make a count of "deaths" a count of people killed, not of people who died.
+VIOLENCE_LEMMAS: frozenset[str] = frozenset({
+    "attack", "strike", "airstrike", "shelling", "shell", "bomb", "bombing", "bombardment", "kill",
+    "killing", "violence", "violent", "gang", "armed", "fighting", "clash", "conflict", "war",
+    "massacre", "shoot", "shooting", "gunfire", "sniper", "missile", "rocket", "explosion",
+    "explosive", "mine", "landmine", "ordnance", "torture", "execution", "murder", "militia",
+    "force", "regime", "army", "military", "offensive", "siege", "hostility", "raid", "battle",
+})
+
+#: Event nouns -> event: "the deaths of 1,612 civilians", "cases of enforced disappearance".
+NOUN_EVENTS: dict[str, str] = {
+    "death": "killed", "fatality": "killed", "killing": "killed", "murder": "killed",
+    "injury": "injured", "arrest": "arrested", "abduction": "abducted", "kidnapping": "abducted",
+    "execution": "executed", "displacement": "displaced", "disappearance": "disappeared",
+    "return": "returned", "deportation": "deported", "torture": "tortured", "detention": "detained",
+    "release": "released", "evacuation": "evacuated", "eviction": "evicted", "rescue": "rescued",
+    "infection": "infected", "vaccination": "vaccinated",
+}
+
+#: Counted nouns that name people: only people are "held" (detained), and a dot before three
+#: digits in a count of people is a thousands separator ("1.234 refugees").
+PEOPLE_NOUNS: frozenset[str] = frozenset({
+    "person", "people", "civilian", "child", "woman", "man", "boy", "girl", "adult", "minor",
+    "detainee", "prisoner", "refugee", "migrant", "asylum-seeker", "resident", "family", "journalist",
+    "activist", "protester", "worker", "doctor", "nurse", "student", "member", "fighter", "soldier",
+    "victim", "survivor", "patient", "infant", "newborn", "individual", "citizen", "national",
+    "syrian", "displaced", "inhabitant", "villager", "farmer", "teacher", "volunteer", "staff",
+})
+
+#: Verbs of calling for something: a figure in the infinitive they govern is a target,
+#: not a fact ("urged donors to resettle at least 10,000 refugees").
+DEMAND_VERBS: frozenset[str] = frozenset({
+    "call", "urge", "demand", "ask", "appeal", "request", "recommend", "press", "implore", "encourage",
+    "aim", "plan", "intend", "seek", "target", "pledge", "commit", "want", "hope",
+})
+
+#: Objects of "receive" that make it a vaccination ("received a first vaccine dose").
+VACCINE_NOUNS: frozenset[str] = frozenset({"dose", "vaccine", "jab", "shot", "vaccination", "booster"})
+
+#: Words before a clock time ("at 9.30", "from 11.30 to 12.30").
+TIME_PREPOSITIONS: frozenset[str] = frozenset({
+    "at", "from", "until", "till", "by", "before", "after", "between", "around", "since", "to",
+})
+
+#: Lemmas spaCy leaves plural or that read better singular (also title-case words it takes
+#: for proper nouns: "4 Men").
+COUNTED_LEMMAS: dict[str, str] = {"people": "person", "persons": "person", "folks": "person", "men": "man",
+                                  "women": "woman", "children": "child"}
+
+#: Measurement units of distance and area: what they measure does not undergo events.
+SPACE_UNITS: frozenset[str] = frozenset({
+    "kilometre", "metre", "mile", "square metre", "square kilometre", "hectare", "acre", "centimetre",
+    "millimetre", "degree",
+})
 
 #: Verbs whose subject is the source of the numbers in its sentence.
 REPORTING_VERBS: frozenset[str] = frozenset({
@@ -159,13 +211,20 @@ def is_ordinal(text: str) -> bool:
 _DOT_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:\.\d{3}){2,}$|^\d{1,3}\.000$")
 
 
+_DECIMAL_COMMA_RE = re.compile(r"^\d+,\d{1,2}$")
+
+
 def parse_figure(text: str) -> float | None:
     """Parse a written figure: "1,202" -> 1202.0, "3.8" -> 3.8; anything else -> None.
 
     Dots as thousands separators are read as such only when unambiguous: two or more
-    groups ("1.500.000") or a ".000" group ("500.000"); "346.443" stays a decimal.
+    groups ("1.500.000") or a ".000" group ("500.000"); "346.443" stays a decimal here
+    (the claim extractor reads it as thousands before a currency or a count of people).
+    A comma before one or two digits is a decimal comma ("USD 1,26 million" -> 1.26).
     """
     clean = text.strip()
+    if _DECIMAL_COMMA_RE.match(clean):
+        return float(clean.replace(",", "."))
     if _DOT_THOUSANDS_RE.match(clean):
         return float(clean.replace(".", ""))
     if not _NUMBER_RE.match(clean):

@@ -1,0 +1,128 @@
+"""Score numeric claims against hand-annotated gold files.
+
+A gold claim annotation (``docs/evaluation.md``, section "claims")::
+
+    {"start": 812, "end": 827, "id": "g3",            # id optional, needed only as a part_of target
+     "value": 1202, "value_max": null, "qualifier": "exact", "unit": "count",
+     "counted": "civilian", "event": "killed", "part_of": null}
+
+``part_of`` names the gold total within the same file: its ``id`` (a string) or its index
+in the file's ``annotations`` list (an integer). Predicted and gold claims match when their
+spans overlap at all (one-to-one, largest overlap first). The accuracy figures are computed
+over matched pairs:
+
+- ``value_acc``: value (and ``value_max``) equal within 0.5 %;
+- ``counted_acc``: same ``counted`` lemma (case-insensitive; both null counts as equal);
+- ``unit_acc``, ``qualifier_acc``, ``event_acc``: same field;
+- ``part_of_acc``: over pairs where the gold or the prediction has a ``part_of``: the
+  prediction's ``part_of`` must be the prediction matched to the gold total (and null when
+  the gold has none).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans, overlaps_any
+
+#: Relative tolerance of value accuracy: "1.6 million" read as 1,600,000 vs 1,600,001.
+VALUE_TOLERANCE = 0.005
+_FIELDS = ("value", "counted", "unit", "qualifier", "event", "part_of")
+
+
+def same_value(gold: float | None, predicted: float | None) -> bool:
+    """Equal within :data:`VALUE_TOLERANCE` (both None counts as equal)."""
+    if gold is None or predicted is None:
+        return gold is None and predicted is None
+    return abs(gold - predicted) <= VALUE_TOLERANCE * max(abs(gold), 1e-9)
+
+
+def _norm(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def gold_index_of(annotations: Sequence[dict[str, Any]], reference: Any) -> int | None:
+    """Index of the annotation a gold ``part_of`` points at (an ``id`` or a list index)."""
+    if reference is None:
+        return None
+    if isinstance(reference, bool):
+        return None
+    if isinstance(reference, int):
+        return reference if 0 <= reference < len(annotations) else None
+    for index, annotation in enumerate(annotations):
+        if annotation.get("id") == reference:
+            return index
+    return None
+
+
+def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, Accuracy], list[str]]:
+    """Counts, per-field accuracies and readable mistakes for one document."""
+    annotations = gold.annotations
+    claims = result.claims
+    text = result.document.text
+    pairs = match_spans([(a["start"], a["end"]) for a in annotations],
+                        [(c.start, c.end) for c in claims], overlaps_any)
+    counts = Counts(tp=len(pairs), fp=len(claims) - len(pairs), fn=len(annotations) - len(pairs))
+    accuracy = {name: Accuracy() for name in _FIELDS}
+    errors: list[str] = []
+    pred_of_gold = dict(pairs)
+    name = gold.name
+    for gi, pi in pairs:
+        g, c = annotations[gi], claims[pi]
+        value_ok = same_value(g.get("value"), c.value) and same_value(g.get("value_max"), c.value_max)
+        checks = {
+            "value": value_ok,
+            "counted": _norm(g.get("counted")) == _norm(c.counted),
+            "unit": g.get("unit", "count") == c.unit,
+            "qualifier": g.get("qualifier", "exact") == c.qualifier,
+            "event": _norm(g.get("event")) == _norm(c.event),
+        }
+        total_gi = gold_index_of(annotations, g.get("part_of"))
+        if total_gi is not None or c.part_of is not None:
+            expected = pred_of_gold.get(total_gi) if total_gi is not None else None
+            expected_id = claims[expected].claim_id if expected is not None else None
+            checks["part_of"] = total_gi is not None and expected_id is not None and c.part_of == expected_id \
+                if total_gi is not None else c.part_of is None
+        for field_name, ok in checks.items():
+            accuracy[field_name].add(ok)
+            if not ok:
+                gold_value = {"value": (g.get("value"), g.get("value_max")), "part_of": g.get("part_of")}.get(
+                    field_name, g.get(field_name))
+                pred_value = {"value": (c.value, c.value_max), "part_of": c.part_of}.get(
+                    field_name, getattr(c, field_name, None))
+                errors.append(f"{name}: {field_name} of {c.text!r}: gold {gold_value!r}, predicted {pred_value!r}")
+    matched_gold = {gi for gi, _ in pairs}
+    matched_pred = {pi for _, pi in pairs}
+    for gi, annotation in enumerate(annotations):
+        if gi not in matched_gold:
+            errors.append(f"{name}: missed {text[annotation['start']:annotation['end']]!r} at {annotation['start']}")
+    for pi, claim in enumerate(claims):
+        if pi not in matched_pred:
+            errors.append(f"{name}: spurious {claim.text!r} at {claim.start}")
+    return counts, accuracy, errors
+
+
+def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_documents: int) -> dict[str, Any]:
+    counts = Counts()
+    accuracy = {name: Accuracy() for name in _FIELDS}
+    for doc_counts, doc_accuracy, _ in scored:
+        counts.add(doc_counts)
+        for field_name, acc in doc_accuracy.items():
+            accuracy[field_name].correct += acc.correct
+            accuracy[field_name].total += acc.total
+    row: dict[str, Any] = {"documents": n_documents, **counts.as_dict()}
+    for field_name, acc in accuracy.items():
+        row[f"{field_name}_acc"] = round(acc.value, 4) if acc.total else None
+    row["part_of_n"] = accuracy["part_of"].total
+    return row
+
+
+def evaluate(pairs: list[tuple[GoldDocument, Any]]) -> Report:
+    """P/R/F1 of claim spans and accuracy of their fields, overall and per document type."""
+    scored = {id(gold): score_document(gold, result) for gold, result in pairs}
+    groups = {
+        group: _row([scored[id(gold)] for gold, _ in members], len(members))
+        for group, members in by_doc_type(pairs).items()
+    }
+    errors = [error for gold, _ in pairs for error in scored[id(gold)][2]]
+    return Report(task="claims", n_documents=len(pairs), rows=group_rows(groups), errors=errors)

@@ -1,0 +1,76 @@
+"""Score date expressions against hand-annotated gold files.
+
+A gold date annotation (``docs/evaluation.md``, section "dates")::
+
+    {"start": 2210, "end": 2233, "value": "2021-06/2021-08", "granularity": "span"}
+
+``value`` is ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``, ``START/END`` or null (durations);
+``granularity`` is ``day``, ``month``, ``year``, ``span`` or ``duration``. Predicted and
+gold dates match when their spans overlap at all (one-to-one, largest overlap first).
+``value_acc`` and ``granularity_acc`` are computed over matched pairs; ``value_acc_points``
+leaves durations out (their value is null on both sides when right).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans, overlaps_any
+
+_FIELDS = ("value", "granularity", "value_points")
+
+
+def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, Accuracy], list[str]]:
+    """Counts, accuracies and readable mistakes for one document."""
+    annotations = gold.annotations
+    dates = result.dates
+    text = result.document.text
+    pairs = match_spans([(a["start"], a["end"]) for a in annotations],
+                        [(d.start, d.end) for d in dates], overlaps_any)
+    counts = Counts(tp=len(pairs), fp=len(dates) - len(pairs), fn=len(annotations) - len(pairs))
+    accuracy = {name: Accuracy() for name in _FIELDS}
+    errors: list[str] = []
+    name = gold.name
+    for gi, pi in pairs:
+        g, d = annotations[gi], dates[pi]
+        value_ok = g.get("value") == d.value
+        accuracy["value"].add(value_ok)
+        accuracy["granularity"].add(g.get("granularity") == d.granularity)
+        if g.get("granularity") != "duration":
+            accuracy["value_points"].add(value_ok)
+        if not value_ok or g.get("granularity") != d.granularity:
+            errors.append(f"{name}: {d.text!r}: gold {g.get('value')!r}/{g.get('granularity')}, "
+                          f"predicted {d.value!r}/{d.granularity}")
+    matched_gold = {gi for gi, _ in pairs}
+    matched_pred = {pi for _, pi in pairs}
+    for gi, annotation in enumerate(annotations):
+        if gi not in matched_gold:
+            errors.append(f"{name}: missed {text[annotation['start']:annotation['end']]!r} at {annotation['start']}")
+    for pi, date in enumerate(dates):
+        if pi not in matched_pred:
+            errors.append(f"{name}: spurious {date.text!r} at {date.start}")
+    return counts, accuracy, errors
+
+
+def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_documents: int) -> dict[str, Any]:
+    counts = Counts()
+    accuracy = {name: Accuracy() for name in _FIELDS}
+    for doc_counts, doc_accuracy, _ in scored:
+        counts.add(doc_counts)
+        for field_name, acc in doc_accuracy.items():
+            accuracy[field_name].correct += acc.correct
+            accuracy[field_name].total += acc.total
+    row: dict[str, Any] = {"documents": n_documents, **counts.as_dict()}
+    for field_name, acc in accuracy.items():
+        row[f"{field_name}_acc"] = round(acc.value, 4) if acc.total else None
+    return row
+
+
+def evaluate(pairs: list[tuple[GoldDocument, Any]]) -> Report:
+    """P/R/F1 of date spans and accuracy of their values, overall and per document type."""
+    scored = {id(gold): score_document(gold, result) for gold, result in pairs}
+    groups = {
+        group: _row([scored[id(gold)] for gold, _ in members], len(members))
+        for group, members in by_doc_type(pairs).items()
+    }
+    errors = [error for gold, _ in pairs for error in scored[id(gold)][2]]
+    return Report(task="dates", n_documents=len(pairs), rows=group_rows(groups), errors=errors)
