@@ -218,12 +218,15 @@ def eval_(
     if output_format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
+    # one column per group (all, then document types or themes), one row per metric:
+    # fits a terminal however many metrics a task reports
     table = Table(title=f"{task}: {report.n_documents} annotated documents", title_justify="left")
-    columns = list(dict.fromkeys(k for row in report.rows for k in row))
-    for column in columns:
-        table.add_column(column, justify="left" if column == "group" else "right")
+    table.add_column("metric")
     for row in report.rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_column(str(row["group"]), justify="right")
+    metrics = [k for k in dict.fromkeys(k for row in report.rows for k in row) if k != "group"]
+    for metric in metrics:
+        table.add_row(metric, *(_cell(row.get(metric)) for row in report.rows))
     out_console.print(table)
     for error in report.errors[:show_errors]:
         out_console.print(f"  {error}", markup=False, highlight=False)
