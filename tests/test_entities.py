@@ -46,3 +46,25 @@ def test_entity_rules_token_patterns_and_facilities(nlp):
     assert labels["Sednaya prison"] == "FAC"
     assert labels["Twitter"] == "ORG"
     assert labels["Lesvos"] == "GPE"
+
+
+def test_person_and_organisation_labels_fixed(nlp):
+    text = ("Salma, whose husband was arrested, spoke first. Dana Halabi from the Syria Shelter Network said "
+            "the camps had no water.")
+    by_text = {e.canonical: e.label for e in extract_entities(nlp(text))}
+    assert by_text.get("Salma") == "PERSON"            # a known first name, not a place
+    assert by_text.get("Syria Shelter Network") == "ORG"  # split by the model, joined and relabelled
+    assert by_text.get("Dana Halabi") == "PERSON"
+
+
+def test_acronym_defined_in_brackets_links_to_full_name(nlp):
+    text = ("The Northwest Syria Health Alliance (NWSHA) counted 84 damaged facilities. "
+            "NWSHA urged donors to act.")
+    canon = {e.text: e.canonical for e in extract_entities(nlp(text))}
+    assert canon.get("NWSHA") == "Northwest Syria Health Alliance"  # letters alone would not link
+
+
+def test_given_name_left_out_by_the_model_is_joined(nlp):
+    text = "Rouba Khalil, a lawyer from the Beirut Bar Association, told us she had filed appeals."
+    names = [e.canonical for e in extract_entities(nlp(text)) if e.label == "PERSON"]
+    assert names == ["Rouba Khalil"]

@@ -114,7 +114,7 @@ def test_quote_then_said_name(quotes_of):
     (q,) = quotes_of(text)
     assert_quote(q, text, "The shelters are full and winter is coming,", "Maria Lopez")
     assert (q.speaker_start, q.speaker_end) == span_of(text, "Maria Lopez")
-    assert q.speaker_type == "PERSON" and q.cue == "say" and q.confidence >= 0.85
+    assert q.speaker_type == "PERSON" and q.cue == "said" and q.confidence >= 0.85
 
 
 def test_quote_then_name_said(quotes_of):
@@ -274,21 +274,21 @@ def test_said_that_is_indirect(quotes_of):
     text = "Lama Fakih, Middle East director at Human Rights Watch, said that the camps were not safe for children."
     (q,) = quotes_of(text)
     assert_quote(q, text, "the camps were not safe for children", "Lama Fakih", kind="indirect")
-    assert (q.speaker_role, q.speaker_org, q.cue) == ("Middle East director", "Human Rights Watch", "say")
+    assert (q.speaker_role, q.speaker_org, q.cue) == ("Middle East director", "Human Rights Watch", "said")
 
 
 def test_urged_is_indirect(quotes_of):
     text = "Amnesty International urged the government to release all detainees held without charge."
     (q,) = quotes_of(text)
     assert_quote(q, text, "the government to release all detainees held without charge", "Amnesty International", kind="indirect")
-    assert q.speaker_type == "ORG" and q.cue == "urge"
+    assert q.speaker_type == "ORG" and q.cue == "urged"
 
 
 def test_called_on_is_indirect(quotes_of):
     text = "Human Rights Watch called on Denmark to stop the deportations of Syrian refugees."
     (q,) = quotes_of(text)
     assert_quote(q, text, "Denmark to stop the deportations of Syrian refugees", "Human Rights Watch", kind="indirect")
-    assert q.cue == "call on"
+    assert q.cue == "called on"
 
 
 def test_according_to_is_indirect(quotes_of):
@@ -301,7 +301,8 @@ def test_according_to_is_indirect(quotes_of):
 def test_partial_quote_in_reported_speech_is_mixed(quotes_of):
     text = "The minister said conditions “are not yet in place” for returns."
     (q,) = quotes_of(text)
-    assert_quote(q, text, "are not yet in place", "The minister", kind="mixed")
+    # the record spans the reported clause, quoted words included
+    assert_quote(q, text, "conditions “are not yet in place” for returns", "The minister", kind="mixed")
     assert q.speaker_type == "UNNAMED"
 
 
@@ -393,7 +394,7 @@ def test_participle_cue_takes_subject_of_main_verb(quotes_of):
     text = "The Health Directorate published a post on its page stating: “Warplanes targeted the hospital at noon.”"
     (q,) = quotes_of(text)
     assert_quote(q, text, "Warplanes targeted the hospital at noon.", "The Health Directorate")
-    assert q.speaker_type == "ORG" and q.cue == "state"
+    assert q.speaker_type == "ORG" and q.cue == "stating"
 
 
 # "according to" a document: the speaker is its author, never the document -------------------
@@ -419,3 +420,273 @@ def test_according_to_an_anonymous_document_is_not_a_speaker(quotes_of):
 def test_according_to_an_organisations_data(quotes_of):
     (q,) = quotes_of("According to UNHCR data, 115,000 Syrians returned from neighbouring countries.")
     assert (q.speaker, q.speaker_type) == ("UNHCR", "ORG")
+
+
+# Hard cases of issue 3, on texts written for these tests ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def quotes_full(nlp):
+    """Quotes with the entity module's canonical names and label fixes (as the pipeline runs)."""
+    from pipeline.extract.entities import extract_entities
+
+    def run(text: str, organisation: str | None = None) -> list[Quote]:
+        doc = nlp(text)
+        quotes = extract_quotes(doc, extract_entities(doc), organisation)
+        for q in quotes:
+            assert text[q.start : q.end] == q.text
+        return quotes
+
+    return run
+
+
+def test_she_skips_a_more_recent_man(quotes_full):
+    text = (
+        "Salma, whose husband was arrested at a checkpoint in 2013, spoke to us after Karim Haddad "
+        "left the meeting. “They buried him a second time,” she said."
+    )
+    (q,) = only(quotes_full(text), "direct")
+    assert q.speaker == "Salma" and q.speaker_type == "PERSON"
+
+
+def test_he_skips_a_woman_and_prefers_the_described_speaker(quotes_full):
+    text = (
+        "Fighters of Hay’at Tahrir al-Sham also hold prisoners, Lina Darwish wrote.\n\n"
+        "A former detainee who asked not to be named told us he was freed in May. "
+        "“There were thirty of us in one room,” he said."
+    )
+    (q,) = only(quotes_full(text), "direct")
+    assert q.speaker_type == "UNNAMED" and q.speaker.startswith("A former detainee")
+
+
+def test_pronoun_gender_from_text_evidence(quotes_full):
+    # no first-name table entry for either name: "his" and "Ms" decide
+    text = (
+        "Tawfiq Qirbi lost his home in the strike. Ms Zubaida Asfour runs the shelter.\n\n"
+        "“We have no blankets left,” he said."
+    )
+    (q,) = only(quotes_full(text), "direct")
+    assert q.speaker == "Tawfiq Qirbi"
+
+
+def test_block_quote_with_unmarked_middle_paragraphs(quotes_of):
+    text = (
+        "The Cedar Forum wrote in its bulletin:\n\n"
+        "“The convoy waited three days at the crossing.\n\n"
+        "Nobody told the drivers why they were stopped.\n\n"
+        "On the fourth day the trucks turned back.”\n\n"
+        "Other news"
+    )
+    (q,) = quotes_of(text)
+    assert q.text.startswith("The convoy waited") and q.text.endswith("the trucks turned back.")
+    assert q.text.count("\n\n") == 2 and q.speaker.endswith("Cedar Forum")
+
+
+def test_block_quote_does_not_run_into_a_new_quote(quotes_of):
+    text = (
+        "Rana Saad said:\n\n“We lost everything in one night.\n\n"
+        "Karim Nasser, a neighbour, added: “The water came through the walls.”"
+    )
+    quotes = quotes_of(text)
+    assert [q.text for q in quotes] == ["We lost everything in one night.", "The water came through the walls."]
+
+
+def test_short_organisation_name_refers_to_the_full_name(quotes_full):
+    text = (
+        "The Northern Health Alliance (NHA) counted 40 attacks on clinics this year.\n\n"
+        "The Alliance also called on donors to fund fuel for hospitals immediately."
+    )
+    quotes = quotes_full(text)
+    (q,) = [q for q in quotes if q.cue == "called on"]
+    assert q.speaker == "Northern Health Alliance" and q.speaker_type == "ORG"
+
+
+def test_it_refers_to_the_organisation_that_spoke(quotes_full):
+    text = (
+        "The Tigris Rights Network urged the government to allow UNICEF access to the camps. "
+        "It called on donors to resettle the most vulnerable families this year."
+    )
+    quotes = quotes_full(text)
+    (q,) = [q for q in quotes if q.cue == "called on"]
+    assert q.speaker == "Tigris Rights Network"
+
+
+def test_mixed_quote_spans_its_reported_clause(quotes_of):
+    text = "A WFP spokesperson said the agency had trucks ready but was “unable to get guarantees” from the parties."
+    (q,) = quotes_of(text)
+    assert q.kind == "mixed" and q.speaker_type == "UNNAMED"
+    assert q.text == "the agency had trucks ready but was “unable to get guarantees” from the parties"
+
+
+def test_fragment_with_as_cue_is_mixed(quotes_of):
+    text = "States should halt returns while the conditions for return “are not yet in place”, as UNHCR has stated."
+    (q,) = quotes_of(text)
+    assert q.kind == "mixed" and q.speaker == "UNHCR"
+    assert q.text == "the conditions for return “are not yet in place”"
+
+
+def test_list_of_demands_is_the_reported_content(quotes_of):
+    text = (
+        "The Orontes Observatory calls on all parties to:\n\n"
+        "- release everyone detained for their opinions;\n\n"
+        "- disclose the fate of the disappeared.\n\n"
+        "About the Observatory"
+    )
+    (q,) = quotes_of(text)
+    assert q.kind == "indirect" and q.text.startswith("all parties to")
+    assert q.text.endswith("disclose the fate of the disappeared")
+
+
+@pytest.mark.parametrize("verb", ["urged", "warned", "condemned", "demanded", "stressed", "noted",
+                                  "denied", "acknowledged", "declared", "documented"])
+def test_ngo_reporting_verbs_are_indirect(quotes_full, verb):
+    clause = {
+        "urged": "urged the council to open every crossing",
+        "condemned": "condemned the shelling of the market in the old city",
+        "demanded": "demanded that the council open every crossing",
+        "documented": "documented that the council closed every crossing",
+    }.get(verb, f"{verb} that the council had closed every crossing")
+    text = f"The Levant Relief Network {clause}."
+    (q,) = quotes_full(text)
+    assert q.kind == "indirect" and q.speaker == "Levant Relief Network" and q.cue == verb
+
+
+def test_participle_warning_that_is_indirect(quotes_full):
+    text = ("The Levant Relief Network today called on the government to release detainees, "
+            "warning that an outbreak in the prisons would be catastrophic.")
+    quotes = quotes_full(text)
+    warned = [q for q in quotes if q.cue == "warning"]
+    assert len(warned) == 1 and warned[0].text == "an outbreak in the prisons would be catastrophic"
+    assert warned[0].speaker == "Levant Relief Network"
+
+
+def test_quote_after_a_speech_sentence_in_the_same_paragraph(quotes_full):
+    text = ("Kamal Darwish, the director of customs, says that controls have improved. "
+            "“A better consultation with the licensing services has been developed.”")
+    direct = only(quotes_full(text), "direct")
+    assert [q.speaker for q in direct] == ["Kamal Darwish"]
+
+
+def test_straight_single_quote_closed_by_double_mark(quotes_of):
+    text = "Dana Saleh, the defence lawyer, added 'That is at odds with what they declare today.\" The court adjourned."
+    (q,) = only(quotes_of(text), "direct")
+    assert q.text == "That is at odds with what they declare today." and q.speaker == "Dana Saleh"
+
+
+def test_opening_mark_followed_by_space(quotes_of):
+    text = "According to Greek media “ More than 500 refugees left the island on Tuesday. ”"
+    (q,) = quotes_of(text)
+    assert q.kind == "direct" and q.text == "More than 500 refugees left the island on Tuesday."
+    assert q.speaker == "Greek media" and q.speaker_type == "UNNAMED"
+
+
+def test_nested_quote_with_its_own_cue(quotes_full):
+    text = (
+        "According to the Harbour Gazette:\n\n"
+        "“Nadia Kassem has lived in the town for six years. "
+        "‘I did my best and I still have to leave,’ she tells the newspaper.”"
+    )
+    quotes = quotes_full(text)
+    speakers = {q.speaker for q in quotes}
+    nested = [q for q in quotes if q.text.startswith("I did my best")]
+    assert len(nested) == 1 and nested[0].speaker == "Nadia Kassem"
+    assert "Harbour Gazette" in speakers
+
+
+def test_headline_quote_without_cue_is_dropped(quotes_of):
+    text = "Weekly digest “Where can we go now?” families ask as evictions spread\n\nThe council met on Monday."
+    assert quotes_of(text) == []
+
+
+def test_role_run_into_the_name_is_cut(quotes_full):
+    text = "“Every district must prepare now,” said Roberto Ferri Regional Director for the Andes."
+    (q,) = quotes_full(text)
+    assert q.speaker == "Roberto Ferri"
+
+
+def test_cue_is_stored_as_written(quotes_of):
+    text = "“We will return,” Huda Karam told reporters."
+    (q,) = quotes_of(text)
+    assert q.cue == "told"
+
+
+@pytest.mark.parametrize("text, content, speaker", [
+    ("A senior UN official told Reuters that the agency was examining every option to keep aid flowing.",
+     "the agency was examining every option to keep aid flowing", "A senior UN official"),
+    ("In a statement, the Levant Relief Network said that the convoy had been stopped at the checkpoint.",
+     "the convoy had been stopped at the checkpoint", "Levant Relief Network"),
+    ("The minister was quoted as saying that the border would reopen next week.",
+     "the border would reopen next week", "The minister"),
+    ("Border guards have deported hundreds of refugees in recent weeks, the Cedar Rights Network said today.",
+     "Border guards have deported hundreds of refugees in recent weeks", "Cedar Rights Network"),
+])
+def test_source_phrasings_of_reported_speech(quotes_full, text, content, speaker):
+    (q,) = quotes_full(text)
+    assert (q.kind, q.text, q.speaker) == ("indirect", content, speaker)
+
+
+def test_quoted_as_saying_direct(quotes_of):
+    text = "The commander was quoted as saying: “No truck will pass without our permission.”"
+    (q,) = quotes_of(text)
+    assert q.kind == "direct" and q.speaker == "The commander" and q.speaker_type == "UNNAMED"
+
+
+def test_the_role_refers_back_to_the_named_person(quotes_full):
+    text = ("In the pleadings, lawyer Karim Mansour asked for a fine of 300,000 euros. "
+            "The lawyer asked a higher fine for the second company.")
+    quotes = quotes_full(text)
+    assert [q.speaker for q in quotes] == ["Karim Mansour", "Karim Mansour"]
+
+
+def test_participle_cue_takes_the_speaker_of_the_speech_verb(quotes_full):
+    text = ("Nabil Haddad stated that the customs office had offered a settlement to his client in 2017, "
+            "adding 'That is at odds with what they declare today.\"")
+    direct = only(quotes_full(text), "direct")
+    assert [q.speaker for q in direct] == ["Nabil Haddad"]
+
+
+def test_joint_speakers_are_named_together(quotes_full):
+    text = "Knack and Syrian Archive reveal today that three firms exported chemicals without licences."
+    (q,) = quotes_full(text)
+    assert q.speaker == "Knack and Syrian Archive" and q.kind == "indirect"
+
+
+def test_passive_it_has_no_speaker(quotes_full):
+    text = "It was claimed that the airstrikes had included the use of a chemical agent."
+    assert quotes_full(text) == []
+
+
+def test_they_refers_to_a_described_group_that_spoke(quotes_full):
+    text = ("Contacted by reporters, the three companies stress that they did not know the rules. "
+            "They state that they acted in good faith.")
+    quotes = quotes_full(text)
+    assert [q.speaker for q in quotes] == ["the three companies", "the three companies"]
+
+
+def test_it_refers_to_the_previous_sentence_subject(quotes_full):
+    text = ("The Public Prosecutor's Office joined the customs' point of view. "
+            "It asked a prison sentence of four months for the manager.")
+    (q,) = quotes_full(text)
+    assert q.speaker == "Public Prosecutor's Office" and q.speaker_type == "ORG"
+
+
+def test_text_on_a_sign_is_not_a_quote(quotes_full):
+    text = ("In the video, it is possible to read a sign next to the door saying “This clinic was built by "
+            "volunteers in 2016.” Another sign reads: “Children's ward.”")
+    assert quotes_full(text) == []
+
+
+def test_unnamed_speakers_of_a_video_interview(quotes_full):
+    text = ("In an interview from the same video, one of the survivors stated: “We were working when the "
+            "aircraft targeted us.”")
+    (q,) = quotes_full(text)
+    assert q.speaker_type == "UNNAMED" and q.speaker.startswith("one of the survivors")
+
+
+def test_reported_clause_stops_at_the_quote_it_introduces(quotes_full):
+    text = ("Omar, a volunteer in Jabal Zawiya, described how an airstrike hit his home and destroyed his "
+            "workshop: “It was very hard to find my own family among the victims.”")
+    indirect = only(quotes_full(text), "indirect")
+    direct = only(quotes_full(text), "direct")
+    assert [q.text for q in indirect] == ["how an airstrike hit his home and destroyed his workshop"]
+    assert [q.speaker for q in direct] == ["Omar"]

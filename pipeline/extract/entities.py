@@ -17,6 +17,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.extract.quote_cues import ORG_NAME_WORDS, gender_of_word
 from pipeline.records import Entity
 
 PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "entity_patterns.yaml"
@@ -26,6 +27,15 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", 
                          "WORK_OF_ART", "LANGUAGE", "DISEASE"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_TRAILING_CONJUNCTION = re.compile(r"\s+(?:and|&|or)$")
+# "Northwest Syria Health Alliance (NWSHA)": an acronym defined in brackets after a name
+_DEFINED_ACRONYM = re.compile(r"\s*\(((?:[A-Z][a-z]+ )?[A-Z][A-Za-z&-]{1,11})\)")  # (NWSHA), (Africa CDC)
+# Labels the small model gives to names of people it does not know ("Salma" -> GPE)
+# Capitalised words before a name that are not given names: titles and roles
+_NOT_GIVEN_NAMES = frozenset({"dr", "prof", "president", "minister", "lawyer", "judge", "general",
+                              "sheikh", "imam", "father", "mr", "ms", "mrs", "honourable",
+                              "honorable", "he", "h.e", "director", "spokesperson", "senator"})
+_NON_PERSON_NAME_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +63,38 @@ def clean_name(text: str) -> str:
     name = " ".join(text.split())
     name = _POSSESSIVE.sub("", name)
     name = _LEADING_THE.sub("", name)
+    name = _TRAILING_CONJUNCTION.sub("", name)  # "Knack and": the model ran into "and"
     return name.strip(" .,;:()[]\"“”‘’'")
 
 
 def _acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
+
+
+def _has_org_word(name: str) -> bool:
+    return any(w[:1].isupper() and w.lower() in ORG_NAME_WORDS for w in re.split(r"[\s-]+", name))
+
+
+def _looks_like_person(name: str) -> bool:
+    """One to three capitalised words, the first a known first name, no organisation word."""
+    words = name.split()
+    return (1 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+            and gender_of_word(words[0], ("first_names",)) is not None and not _has_org_word(name))
+
+
+def fix_label(name: str, label: str) -> str:
+    """Correct the small model's systematic person/organisation confusions on NGO text.
+
+    A "person" whose name holds an organisation word ("Shelter Network", "Collective") is an
+    ORG; a place or organisation whose name starts with a known first name and holds no
+    organisation word ("Salma", "Omar Sabbagh") is a PERSON (first names:
+    ``resources/quote_gender.yaml``).
+    """
+    if label == "PERSON" and _has_org_word(name) and gender_of_word(name.split()[0], ("first_names",)) is None:
+        return "ORG"
+    if label in _NON_PERSON_NAME_LABELS and _looks_like_person(name):
+        return "PERSON"
+    return label
 
 
 def canonical_names(mentions: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -109,12 +146,96 @@ def extract_entities(doc: Doc) -> list[Entity]:
         if span.label_ not in NAME_LABELS:
             continue
         text = span.text.rstrip()  # a mention can swallow the whitespace at a line end
+        if " (" in text and ")" not in text.split(" (", 1)[1]:
+            # "Africa Centres for ... (Africa CDC": the model ran into the acronym's bracket
+            cut = doc.char_span(span.start_char, span.start_char + text.index(" ("), alignment_mode="contract")
+            if cut is None or not len(cut):
+                continue
+            label = span.label_
+            span, text = doc[cut.start : cut.end], cut.text
+            span.label_ = label
         name = clean_name(text)
         if name:
-            mentions.append((span, text, name))
-    mapping = canonical_names([(name, span.label_) for span, _, name in mentions])
-    return [
-        Entity(start=span.start_char, end=span.start_char + len(text), text=text,
-               label=span.label_, canonical=mapping[(name, span.label_)])
-        for span, text, name in mentions
-    ]
+            mentions.append((span, text, name, fix_label(name, span.label_)))
+    mentions = _merge_split_orgs(doc, _complete_person_names(doc, mentions))
+    mapping = canonical_names([(name, label) for _, _, name, label in mentions])
+    defined = _defined_acronyms(doc.text, mentions, mapping)
+    entities = []
+    for span, text, name, label in mentions:
+        canonical = mapping[(name, label)]
+        if name in defined:
+            canonical, label = defined[name], "ORG"
+        entities.append(Entity(start=span.start_char, end=span.start_char + len(text), text=text,
+                               label=label, canonical=canonical))
+    return entities
+
+
+def _complete_person_names(doc: Doc, mentions: list) -> list:
+    """Give people back the given names the model left out.
+
+    "Rouba Khalil" found as "Khalil" (GPE), "Senait Tekeste Fekadu" as "Senait" + "Tekeste
+    Fekadu": a capitalised proper noun right before a name joins it, and two person mentions one
+    space apart are one person. Titles ("Dr") and role nouns ("Lawyer") are not names.
+    """
+    taken = {i for span, *_ in mentions for i in range(span.start, span.end)}
+    out: list = []
+    for span, text, name, label in mentions:
+        if label in ("PERSON", "GPE", "ORG", "NORP") and not _has_org_word(name):
+            start = span.start
+            while (start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].text[:1].isupper()
+                   and start - 1 not in taken and doc[start - 1].whitespace_ == " "
+                   and gender_of_word(doc[start - 1].text, ("titles",)) is None
+                   and doc[start - 1].text.rstrip(".").lower() not in _NOT_GIVEN_NAMES):
+                start -= 1
+            if start < span.start:
+                span = doc[start: span.end]
+                text = span.text.rstrip()
+                name = clean_name(text)
+                label = fix_label(name, "PERSON" if label == "PERSON" else label)
+        if out and label == "PERSON" and out[-1][3] == "PERSON":
+            p_span, p_text, p_name, _ = out[-1]
+            if doc.text[p_span.start_char + len(p_text): span.start_char] == " ":
+                joined = doc[p_span.start: span.end]
+                out[-1] = (joined, joined.text.rstrip(), clean_name(joined.text), "PERSON")
+                continue
+        out.append((span, text, name, label))
+    return out
+
+
+def _merge_split_orgs(doc: Doc, mentions: list) -> list:
+    """Join a place or organisation split off an organisation name right after it.
+
+    The model often cuts "the Syria Shelter Network" into "the Syria" (ORG) + "Shelter Network";
+    two mentions one space apart, the second an organisation, are one organisation.
+    """
+    merged: list = []
+    for mention in mentions:
+        span, text, name, label = mention
+        if merged:
+            p_span, p_text, p_name, p_label = merged[-1]
+            gap = doc.text[p_span.start_char + len(p_text): span.start_char]
+            if (gap == " " and label == "ORG" and p_label in ("ORG", "GPE", "NORP", "LOC")
+                    and (_has_org_word(name) or name.isupper()) and not _has_org_word(p_name)):
+                joined = doc[p_span.start: span.end]
+                text = joined.text.rstrip()
+                merged[-1] = (joined, text, clean_name(text), "ORG")
+                continue
+        merged.append(mention)
+    return merged
+
+
+def _defined_acronyms(text: str, mentions, mapping) -> dict[str, str]:
+    """Acronyms defined in brackets after an organisation's name: {"NWSHA": "Northwest ..."}.
+
+    The bracket states the link outright, so it holds even when the letters do not follow the
+    words one by one (NWSHA for Northwest Syria Health Alliance).
+    """
+    defined: dict[str, str] = {}
+    for span, text_, name, label in mentions:
+        if label != "ORG" or " " not in name:
+            continue
+        match = _DEFINED_ACRONYM.match(text, span.start_char + len(text_))
+        acronym = match.group(1) if match else ""
+        if acronym and acronym.split()[-1].isupper() and acronym[0] == name[0].upper():
+            defined.setdefault(acronym, mapping[(name, label)])
+    return defined

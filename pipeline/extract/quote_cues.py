@@ -5,6 +5,12 @@ wording lives here, so extending coverage means editing lists, not code.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+GENDER_PATH = Path(__file__).resolve().parent.parent / "resources" / "quote_gender.yaml"
+
 # Quote-mark pairs: opening mark -> closing marks that may end it. Straight quotes
 # close themselves; a misdirected “ at the end of a quote is handled in the scanner.
 QUOTE_PAIRS: dict[str, tuple[str, ...]] = {
@@ -15,7 +21,7 @@ QUOTE_PAIRS: dict[str, tuple[str, ...]] = {
     "‹": ("›",),
     '"': ('"',),
     "‘": ("’",),
-    "'": ("'",),
+    "'": ("'", '"'),  # 'typed with a slip" : a straight single opener closed by a double mark
 }
 
 # Marks that may only pair when they are clearly not apostrophes (returnees’, Assad’s).
@@ -50,7 +56,7 @@ INDIRECT_VERBS: dict[str, tuple[str, ...]] = {
     "urge": ("ccomp", "dobj", "xcomp"),
     "call": ("xcomp",),  # only as "call on X to ..." / "call for X" (see PHRASAL_CUES)
     "condemn": ("dobj",),
-    "document": ("ccomp", "dobj"),
+    "document": ("ccomp",),  # "documented 214 cases" is a claim (see claims), not speech
     "demand": ("ccomp", "dobj", "xcomp"),
     "stress": ("ccomp", "dobj"),
     "emphasise": ("ccomp", "dobj"),
@@ -59,7 +65,7 @@ INDIRECT_VERBS: dict[str, tuple[str, ...]] = {
     "deny": ("ccomp", "dobj"),
     "acknowledge": ("ccomp", "dobj"),
     "declare": ("ccomp",),
-    "announce": ("ccomp", "dobj"),
+    "announce": ("ccomp",),  # "announced Legislative Decree No. 6" is an act, not a statement
     "confirm": ("ccomp",),
     "claim": ("ccomp",),
     "allege": ("ccomp",),
@@ -67,7 +73,33 @@ INDIRECT_VERBS: dict[str, tuple[str, ...]] = {
     "argue": ("ccomp",),
     "report": ("ccomp",),
     "highlight": ("ccomp", "dobj"),
+    "describe": ("ccomp", "dobj"),  # "described how ...", "described cells of 16 m²"
+    "add": ("ccomp",),
+    "mention": ("ccomp",),
+    "reiterate": ("ccomp", "dobj"),
+    "indicate": ("ccomp",),
+    "suggest": ("ccomp",),
+    "conclude": ("ccomp",),
+    "estimate": ("ccomp",),
+    "find": ("ccomp",),  # "the court found that ..."
+    "denounce": ("ccomp", "dobj"),
+    "commend": ("dobj",),
+    "welcome": ("dobj",),
+    "ask": ("dobj",),  # "asked a prison sentence"; "asked for ..." via INDIRECT_PREPOSITIONS
+    "appeal": (),
+    "express": ("dobj",),  # "expressed concern that ..."
+    "accuse": ("dobj",),
+    "reveal": ("ccomp",),
+    "recall": ("ccomp",),
+    "explain": ("ccomp",),
 }
+
+# Prepositions whose object is the reported material: "asked for a fine", "appealed for calm".
+INDIRECT_PREPOSITIONS: dict[str, tuple[str, ...]] = {"ask": ("for",), "appeal": ("for", "to"), "call": ("on", "for")}
+
+# Verbs that report the publisher's own reasoning, not a statement, when "we" is the subject
+# ("We estimate that stocks will run out"); with another subject they are reported speech.
+FIRST_PERSON_NON_CUES: frozenset[str] = frozenset({"estimate", "believe", "find", "conclude"})
 
 # Verbs that only count as cues with their particle: "called on" / "called for".
 PHRASAL_CUES: dict[str, tuple[str, ...]] = {"call": ("on", "for"), "point": ("out",)}
@@ -103,7 +135,9 @@ SPEAKER_NOUNS: frozenset[str] = frozenset(
     expert analyst commander leader chief head member relative detainee prisoner victim
     medic paramedic rescuer teacher student farmer trader diplomat envoy rapporteur
     investigator monitor observer staffer employee manager president secretary user
-    eyewitness physician surgeon paramedic nurse medic""".split()
+    eyewitness physician surgeon paramedic nurse medic brother sister husband wife son
+    daughter uncle aunt cousin neighbour neighbor friend parent grandmother grandfather
+    negotiator spokespeople official""".split()
 )
 
 # Words that mark a name as an organisation when the entity recogniser gives no label.
@@ -115,7 +149,9 @@ ORG_NAME_WORDS: frozenset[str] = frozenset(
     mercy corps crescent cross nations health front army forces government police court
     bank programme program movement initiative families registry register unit department
     directorate bureau authority service services trust project collective mission
-    secretariat board partnership consortium platform center centre""".split()
+    secretariat board partnership consortium platform center centre customs prosecutor's
+    media news times tribunal parliament assembly gazette herald tribune journal magazine
+    radio tv television broadcaster newspaper""".split()
 )
 
 # Prepositions linking a person to an organisation: "X of/from/at Org".
@@ -125,4 +161,66 @@ ORG_PREPOSITIONS: frozenset[str] = frozenset({"of", "from", "at", "with", "for"}
 TITLE_CUES: frozenset[str] = frozenset(
     """report film documentary book titled entitled called named campaign study
     briefing paper article series exhibition song slogan banner hashtag""".split()
+)
+
+
+# Gender evidence for "he"/"she" (resources/quote_gender.yaml): titles, nouns, pronouns and a
+# short hand-written list of first names, each as {"female": set, "male": set}.
+def _load_gender() -> dict[str, dict[str, frozenset[str]]]:
+    data = yaml.safe_load(GENDER_PATH.read_text(encoding="utf-8"))
+    return {kind: {g: frozenset(w.lower() for w in words) for g, words in table.items()}
+            for kind, table in data.items()}
+
+
+GENDER: dict[str, dict[str, frozenset[str]]] = _load_gender()
+
+
+def gender_of_word(word: str, kinds: tuple[str, ...] = ("titles", "nouns", "first_names")) -> str | None:
+    """"female", "male" or None for a title, a person noun or a first name."""
+    word = word.lower().strip(".")
+    for kind in kinds:
+        for gender, words in GENDER[kind].items():
+            if word in words:
+                return gender
+    return None
+
+
+# Words that mark a verb's clause as introducing a list of demands ("calls on X to:").
+LIST_MARKERS: tuple[str, ...] = ("-", "–", "—", "•", "*", "·")
+
+# "the <noun>" referring back to an organisation whose name ends with (or contains) it:
+# "the Forum" -> "Syria Justice Forum", "the Alliance", "the Monitor", "the Collective".
+ORG_BACKREF_NOUNS: frozenset[str] = GROUP_NOUNS | ORG_NAME_WORDS | frozenset(
+    {"monitor", "forum", "observatory", "collective", "alliance", "project", "watch", "initiative"}
+)
+
+# Title-case words that start a role, not a name: "said Roberto Benes Regional Director for ..."
+# ends the name at "Regional"; "Lawyer Joris Vercraeye" starts it at "Joris".
+ROLE_WORDS: frozenset[str] = frozenset(
+    """director regional executive deputy head chief coordinator manager officer representative
+    spokesperson spokesman spokeswoman minister president secretary adviser advisor researcher
+    senior general lawyer attorney judge prosecutor dr prof professor mr ms mrs honourable
+    honorable ambassador envoy commissioner chair chairman chairwoman founder ceo""".split()
+)
+
+# Common nouns that are not speakers when they are the subject of a cue verb: documents and
+# inanimate sources ("the report said", "the data show", "the summons states").
+NON_SPEAKER_NOUNS: frozenset[str] = SOURCE_DOCUMENT_NOUNS | frozenset(
+    """evidence model result results image images video footage photo photograph map satellite
+    chronology fact facts case law decree resolution text article""".split()
+)
+
+# Nouns naming a statement: "released a statement that “...”", "issued a letter saying".
+STATEMENT_NOUNS: frozenset[str] = frozenset(
+    """statement declaration communique communiqué message letter appeal tweet post press release""".split()
+)
+
+# "described the returns as “voluntary”": the verb with this preposition characterises, it does
+# not report speech (unless it also takes a clause).
+CHARACTERISING: dict[str, str] = {"describe": "as", "call": "as", "label": "as", "brand": "as"}
+
+# Objects that carry written text: a quote "saying"/"reading" on them is a sign, not speech.
+TEXT_CARRIER_NOUNS: frozenset[str] = frozenset(
+    """sign card banner placard poster caption label graffiti plaque inscription wall board
+    screenshot headline""".split()
 )

@@ -49,13 +49,23 @@ CONF_NO_SPEAKER = 0.3
 PENALTY_PRONOUN = 0.15
 PENALTY_UNNAMED = 0.1
 PENALTY_UNKNOWN_SPEAKER = 0.4
+PENALTY_NESTED = 0.1  # a quote inside a quote: its cue is read from quoted text
 
 TERM_MAX_TOKENS = 4  # quoted spans this short with no cue are terms, not quotes
 WINDOW_TOKENS = 40  # attribution windows are bounded: linear time on pathological input
 LOOKBACK = 100  # earlier speakers / entities searched when resolving a mention
 FLOATING_MAX_GAP = 1  # non-quote paragraphs a floating quote may skip back over
+PRONOUN_PARAGRAPHS = 2  # paragraphs back where a same-gender person beats an unknown one
+TEXT_CARRIER_WINDOW = 6  # "a sign next to the door saying “...”": words between carrier and mark
+ROLE_LOOKBACK_CHARS = 30  # "lawyer Pieter Borms": a role just before a name, for "the lawyer"
+CONTINUATION_MAX_PARAGRAPHS = 8  # an unclosed quote may run this far to its closing mark
 HEADING_MAX_WORDS = 14
-MIN_REPORTED_TOKENS = 3  # shortest reported clause kept as an indirect quote
+TRAILING_MAX_TOKENS = 12  # "..., the Forum said today." : longest speaker phrase
+TRAILING_TAIL_TOKENS = 6  # ... and words after the verb ("today", "in a statement", ".")
+PUBLISHER_PARAGRAPHS = 6  # opening paragraphs searched for the publisher speaking
+AFTER_CUE_MAX_TOKENS = 30  # “…,” Name, a long role at Org, told X: the verb may come late
+MIN_REPORTED_TOKENS = 2  # shortest reported content kept ("condemned the readmission")
+MIN_REPORTED_CHARS = 8  # ... and in characters, once cut before a quote it introduces
 
 
 # ---------------------------------------------------------------------------
@@ -96,8 +106,13 @@ def _can_open(text: str, i: int, p_start: int, p_end: int) -> bool:
     mark = text[i]
     prev = text[i - 1] if i > p_start else " "
     nxt = text[i + 1] if i + 1 < p_end else ""
-    if not nxt or nxt.isspace():
+    if not nxt:
         return False
+    if nxt.isspace():
+        # “ followed by a space opens only when its closing ” follows in the paragraph
+        # ('According to Greek media “ More than 500 ... ”'); at a paragraph end it is a
+        # misdirected closing mark
+        return mark == "“" and not prev.isalnum() and "”" in text[i + 1 : p_end]
     if mark in cues.SINGLE_QUOTES:
         # ‘word …’ but not o’clock, ’90s or a stray apostrophe
         return not prev.isalnum() and (nxt.isalnum() or nxt in "“\"")
@@ -168,8 +183,31 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     paragraphs = paragraph_spans(text)
     spans: list[QuoteSpan] = []
     continuing: QuoteSpan | None = None
+    resume_at: dict[int, int] = {}  # paragraph -> offset after a block quote's closing mark
     for p_index, (p_start, p_end) in enumerate(paragraphs):
-        pairs, unclosed = _scan_paragraph(text, p_start, p_end)
+        if p_index in resume_at:
+            pairs, unclosed = _scan_paragraph(text, resume_at[p_index], p_end)
+            pairs = [(o, c) for o, c in pairs if o >= resume_at[p_index]]
+        else:
+            pairs, unclosed = _scan_paragraph(text, p_start, p_end)
+        if continuing is not None and p_index in resume_at:
+            spans.append(continuing)
+            continuing = None
+        if continuing is not None and not (pairs and pairs[0][0] == p_start):
+            # "“First paragraph ... / plain middle paragraph / last paragraph.”": a block quote
+            # whose inner paragraphs open with no mark runs to the first unmatched closing mark
+            block_end = _block_quote_close(text, paragraphs, p_index, continuing)
+            if block_end is not None:
+                last, close = block_end
+                continuing.close = close
+                continuing.end = _content_end(text, close)
+                continuing.para_last = last
+                spans.append(continuing)
+                continuing = None
+                resume_at[last] = close + 1
+                if last != p_index:
+                    continue
+                pairs, unclosed = _scan_paragraph(text, close + 1, p_end)
         if continuing is not None:
             if pairs and pairs[0][0] == p_start:
                 first_close = pairs[0][1]
@@ -194,6 +232,32 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     if continuing is not None:
         spans.append(continuing)
     return spans
+
+
+def _block_quote_close(text: str, paragraphs: list[tuple[int, int]], first: int,
+                       open_span: QuoteSpan) -> tuple[int, int] | None:
+    """(paragraph, offset) of the mark closing an unclosed quote in a later paragraph.
+
+    Looks at most ``CONTINUATION_MAX_PARAGRAPHS`` ahead; gives up at a heading or at a paragraph
+    where a double opening mark comes before any closing mark (a new quote, not the old one's
+    end). Only marks that close the opener by ``QUOTE_PAIRS`` count.
+    """
+    opener = text[open_span.open]
+    closers = cues.QUOTE_PAIRS.get(opener, ())
+    for p in range(first, min(len(paragraphs), first + CONTINUATION_MAX_PARAGRAPHS)):
+        p_start, p_end = paragraphs[p]
+        line = text[p_start:p_end]
+        if len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(tuple(".!?:;\"”’)…")):
+            return None  # a heading ends the quote
+        for i in range(p_start, p_end):
+            ch = text[i]
+            # a straight mark closes the block when it follows a word (’word." ’), a curly “ never
+            closes = ch in closers and (ch != opener or opener == '"') and _can_close(text, i, p_start, p_end, opener)
+            if closes and (ch != '"' or not text[i - 1].isspace()):
+                return p, i
+            if ch in cues.DOUBLE_QUOTES and _can_open(text, i, p_start, p_end):
+                return None
+    return None
 
 
 def _content_start(text: str, i: int) -> int:
@@ -225,6 +289,16 @@ class Speaker:
 
 
 @dataclass
+class _Mention:
+    """A person (named or described) that a later "he"/"she" may refer to."""
+
+    offset: int
+    speaker: Speaker
+    gender: str | None  # "female", "male" or None (unknown: compatible with both)
+    quote_open: int | None = None  # the quote the mention stands in (nested quotes), if any
+
+
+@dataclass
 class _Context:
     doc: Doc
     text: str  # doc.text, cached: spaCy rebuilds it on every access
@@ -238,6 +312,23 @@ class _Context:
 
     quote_opens: list[int] = field(default_factory=list)
     quoted_paragraphs: set[int] = field(default_factory=set)
+    # people a "he"/"she" can point back to, by offset (see _collect_person_mentions)
+    mentions: list[_Mention] = field(default_factory=list)
+    mention_offsets: list[int] = field(default_factory=list)
+    genders: dict[str, str | None] = field(default_factory=dict)
+    entities_by_name: dict[str, list[Entity]] = field(default_factory=dict)
+
+    def add_mention(self, offset: int, speaker: Speaker, gender: str | None) -> None:
+        i = bisect.bisect_right(self.mention_offsets, offset)
+        self.mention_offsets.insert(i, offset)
+        self.mentions.insert(i, _Mention(offset, speaker, gender, self.containing_quote(offset)))
+
+    def containing_quote(self, offset: int) -> int | None:
+        """Opening offset of the (top-level) quote ``offset`` stands in, else None."""
+        i = bisect.bisect_right(self.quote_opens, offset) - 1
+        if i >= 0 and self.quote_spans[i].start <= offset < self.quote_spans[i].end:
+            return self.quote_spans[i].open
+        return None
 
     def inside_quote(self, offset: int) -> bool:
         i = bisect.bisect_right(self.quote_opens, offset) - 1
@@ -314,8 +405,9 @@ def _split_role_org(ctx: _Context, phrase: Span) -> tuple[str | None, str | None
     tokens = [t for t in phrase if not t.is_punct or t.text in "'’-&"]
     if not tokens:
         return None, None
-    # cut at the first comma: what follows describes the organisation, not the person
-    cut = next((t.i for t in phrase if t.text in (",", "(", ";")), phrase.end)
+    # cut at the first comma or relative pronoun: what follows describes the organisation
+    cut = next((t.i for t in phrase if t.text in (",", "(", ";") or t.lower_ in ("who", "which", "whose")),
+               phrase.end)
     tokens = [t for t in tokens if t.i < cut]
     if not tokens:
         return None, None
@@ -389,7 +481,9 @@ def _full_name(ctx: _Context, surname: str, offset: int) -> str:
     stop = max(-1, idx - LOOKBACK)
     while idx > stop:
         ent = ctx.entities[idx]
-        if ent.label == "PERSON" and " " in ent.canonical and ent.canonical.split()[-1] == surname:
+        # any label: the small model may have called "Rouba Khalil" an organisation
+        if (" " in ent.canonical and ent.canonical.split()[-1] == surname
+                and (ent.label == "PERSON" or _looks_like_personal_name(ent.canonical))):
             return ent.canonical
         idx -= 1
     return surname
@@ -404,6 +498,197 @@ def _phrase_to_comma(token: Token) -> Span:
             end = t.i
             break
     return doc[token.left_edge.i : end]
+
+
+def _pronoun_gender(word: str) -> str | None:
+    return cues.gender_of_word(word, ("pronouns",))
+
+
+def _person_gender(ctx: _Context, name: str | None) -> str | None:
+    """Gender evidence for a named person: title, apposed noun, pronoun, first name.
+
+    Titles ("Ms Haddad") and nouns ("X, a mother of three") win over a possessive or subject
+    pronoun later in a sentence the person is the subject of ("Omar described how the strike
+    hit his home"), which wins over the first-name table (``resources/quote_gender.yaml``).
+    """
+    if not name:
+        return None
+    if name in ctx.genders:
+        return ctx.genders[name]
+    votes: dict[str, str] = {}
+    if not ctx.entities_by_name:
+        for ent in ctx.entities:
+            ctx.entities_by_name.setdefault(ent.canonical, []).append(ent)
+    for ent in ctx.entities_by_name.get(name, []):
+        if ctx.inside_quote(ent.start):
+            continue
+        before = ctx.text[max(0, ent.start - 12): ent.start].split()
+        if before:
+            gender = cues.gender_of_word(before[-1], ("titles",))
+            if gender:
+                votes.setdefault("title", gender)
+        span = ctx.doc.char_span(ent.start, ent.end, alignment_mode="expand")
+        if span is None:
+            continue
+        head = span.root
+        for child in head.rights:
+            if child.dep_ == "appos":
+                gender = cues.gender_of_word(child.lemma_, ("nouns",))
+                if gender:
+                    votes.setdefault("noun", gender)
+        if head.dep_ in ("nsubj", "nsubjpass"):
+            for token in ctx.doc[span.end: head.sent.end]:
+                gender = _pronoun_gender(token.lower_)
+                if gender and not ctx.inside_quote(token.idx):
+                    votes.setdefault("pronoun", gender)
+                    break
+    votes.setdefault("name", cues.gender_of_word(name.split()[0], ("first_names",)))
+    gender = next((votes[k] for k in ("title", "noun", "pronoun", "name") if votes.get(k)), None)
+    ctx.genders[name] = gender
+    return gender
+
+
+def _description_gender(description: str) -> str | None:
+    for word in description.lower().split():
+        gender = cues.gender_of_word(word.strip(",.’'"), ("nouns",))
+        if gender:
+            return gender
+    return None
+
+
+def _speaker_gender(ctx: _Context, speaker: Speaker) -> str | None:
+    if speaker.type == "PERSON":
+        return _person_gender(ctx, speaker.name)
+    if speaker.type == "UNNAMED" and speaker.name:
+        return _description_gender(speaker.name)
+    return None
+
+
+def _collect_person_mentions(ctx: _Context) -> None:
+    """Everyone a later "he"/"she" may mean: PERSON entities and the (non-pronoun) subjects of
+    speech verbs, named or described ("a former detainee who asked not to be named told us")."""
+    for ent in ctx.entities:
+        if ent.label == "PERSON":
+            name = ent.canonical if " " in ent.canonical else _full_name(ctx, ent.canonical, ent.start)
+            name = _trim_role_words(name)
+            ctx.add_mention(ent.start, Speaker(name, "PERSON", start=ent.start, end=ent.end),
+                            _person_gender(ctx, name))
+    for token in ctx.doc:
+        if (token.pos_ == "PROPN" and token.ent_type_ == "" and cues.gender_of_word(token.text, ("first_names",))
+                and (token.i == 0 or ctx.doc[token.i - 1].pos_ != "PROPN")):
+            # a person the recogniser missed: known first name + following proper nouns
+            end = token.i + 1
+            while end < len(ctx.doc) and ctx.doc[end].pos_ == "PROPN" and end - token.i < 3:
+                end += 1
+            name = ctx.doc[token.i : end].text
+            ctx.add_mention(token.idx, Speaker(name, "PERSON", start=token.idx, end=token.idx + len(name)),
+                            _person_gender(ctx, name))
+    for token in ctx.doc:
+        lemma = token.lemma_.lower()
+        if token.pos_ != "VERB" or (lemma not in cues.SPEECH_VERBS and lemma not in cues.INDIRECT_VERBS):
+            continue
+        if ctx.inside_quote(token.idx):
+            continue
+        subject = _subject_of(token)
+        if subject is None or subject.pos_ == "PRON" or subject.lower_ in cues.PERSON_PRONOUNS:
+            continue
+        speaker = _speaker_from_token(ctx, subject)
+        if speaker is not None and speaker.type == "UNNAMED" and speaker.name:
+            ctx.add_mention(subject.idx, speaker, _speaker_gender(ctx, speaker))
+
+
+def _resolve_person_pronoun(ctx: _Context, offset: int, gender: str | None) -> Speaker | None:
+    """The most recent person before ``offset`` whose gender does not contradict ``gender``.
+
+    A person known to have the pronoun's gender within the last few paragraphs wins over a more
+    recent person of unknown gender (often a mislabelled place or outlet: "Knack", "Masnaa").
+    """
+    last = bisect.bisect_left(ctx.mention_offsets, offset) - 1
+    stop = max(-1, last - LOOKBACK)
+    own_quote = ctx.containing_quote(offset)
+    candidates = [ctx.mentions[i] for i in range(last, stop, -1)
+                  if ctx.mentions[i].quote_open in (None, own_quote)]
+    if gender is not None:
+        horizon = _paragraph_start(ctx, offset, PRONOUN_PARAGRAPHS)
+        for mention in candidates:
+            if mention.offset < horizon:
+                break
+            if mention.gender == gender:
+                return mention.speaker
+    for mention in candidates:
+        if gender is None or mention.gender is None or mention.gender == gender:
+            return mention.speaker
+    return None
+
+
+def _paragraph_start(ctx: _Context, offset: int, back: int) -> int:
+    """Start offset of the paragraph ``back`` paragraphs before the one holding ``offset``."""
+    starts = [start for start, _ in ctx.paragraphs]
+    i = bisect.bisect_right(starts, offset) - 1
+    return starts[max(0, i - back)] if starts else 0
+
+
+def _recent_org_speaker(ctx: _Context, token: Token) -> Speaker | None:
+    """ "It called on ..." right after "CRRN urged ...": the organisation subject of a speech verb
+    in the previous sentence of the same paragraph (not any organisation named in between)."""
+    sent = token.sent
+    if sent.start == 0:
+        return None
+    previous = ctx.doc[sent.start - 1].sent
+    if "\n" in ctx.text[previous.end_char - 1 : sent.start_char]:
+        return None
+    root_subject = _subject_of(previous.root) if previous.root.pos_ in ("VERB", "AUX") else None
+    if root_subject is not None and root_subject.pos_ == "PROPN":
+        # "The Prosecutor's Office joined ... . It asked ...": the previous sentence's subject
+        speaker = _speaker_from_token(ctx, root_subject)
+        if speaker is not None and speaker.type == "ORG":
+            return replace(speaker, start=token.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
+    for verb in previous:
+        lemma = verb.lemma_.lower()
+        if verb.pos_ == "VERB" and (lemma in cues.INDIRECT_VERBS or lemma in cues.SPEECH_VERBS):
+            subject = _subject_of(verb)
+            if subject is not None and subject.pos_ != "PRON":
+                speaker = _speaker_from_token(ctx, subject) or _described_subject(ctx, subject)
+                # "they" may also be a described group that spoke ("the three companies stress ...")
+                plural_group = (speaker is not None and speaker.type == "UNNAMED" and token.lower_ == "they"
+                                and subject.tag_ in ("NNS", "NNPS"))
+                if speaker is not None and (speaker.type == "ORG" or plural_group):
+                    return replace(speaker, start=token.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
+    return None
+
+
+def _definite_role(ctx: _Context, token: Token) -> Speaker | None:
+    """ "The lawyer asked ..." -> the person introduced with that role shortly before.
+
+    Only for a bare definite description ("the lawyer", not "a lawyer" or "the UN lawyer"): the
+    most recent person mention, within ``PRONOUN_PARAGRAPHS`` paragraphs, whose role or the words
+    just before whose name hold the noun.
+    """
+    lefts = list(token.lefts)
+    if [t.lower_ for t in lefts] != ["the"]:
+        return None
+    noun = token.lemma_.lower()
+    horizon = _paragraph_start(ctx, token.idx, PRONOUN_PARAGRAPHS)
+    i = bisect.bisect_left(ctx.mention_offsets, token.idx) - 1
+    while i >= 0 and ctx.mentions[i].offset >= horizon:
+        mention = ctx.mentions[i]
+        if mention.speaker.type == "PERSON":
+            before = ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower()
+            if noun in before.split() or noun in (mention.speaker.role or "").lower().split():
+                return replace(mention.speaker, start=token.left_edge.idx, end=token.idx + len(token),
+                               penalty=PENALTY_PRONOUN)
+        i -= 1
+    return None
+
+
+def _described_subject(ctx: _Context, subject: Token) -> Speaker | None:
+    """A common-noun subject of a cue verb as an unnamed speaker ("the three companies stress"),
+    unless it names a document or an inanimate source ("the report", "the data")."""
+    if subject.pos_ != "NOUN" or subject.dep_ not in ("nsubj",) or subject.lower_ in ("%", "percent", "cent"):
+        return None  # "More than 70% said ...": a share of an unnamed group, not a speaker
+    if subject.lemma_.lower() in cues.NON_SPEAKER_NOUNS or subject.lower_ in cues.NON_SPEAKER_NOUNS:
+        return None
+    return _described(ctx, subject)
 
 
 def _most_recent(ctx: _Context, offset: int, want: str) -> Speaker | None:
@@ -430,8 +715,8 @@ def _most_recent(ctx: _Context, offset: int, want: str) -> Speaker | None:
     return best
 
 
-def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
-    """Resolve the subject of a cue verb to a speaker."""
+def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -> Speaker | None:
+    """Resolve the subject of a cue verb to a speaker (``allow_joint``: "X and Y" as one)."""
     lower = token.lower_
     if token.pos_ == "PRON" or lower in cues.PERSON_PRONOUNS | cues.GROUP_PRONOUNS | cues.FIRST_PERSON_PLURAL:
         if lower in cues.FIRST_PERSON_PLURAL:
@@ -441,7 +726,10 @@ def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
         want = "PERSON" if lower in cues.PERSON_PRONOUNS else "ORG" if lower in cues.GROUP_PRONOUNS else None
         if want is None:
             return None
-        found = _most_recent(ctx, token.idx, want)
+        if want == "PERSON":
+            found = _resolve_person_pronoun(ctx, token.idx, _pronoun_gender(lower))
+        else:
+            found = _recent_org_speaker(ctx, token) or _most_recent(ctx, token.idx, want)
         if found is None:
             return None
         return replace(found, start=token.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
@@ -469,6 +757,9 @@ def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
                 if poss and speaker.org is None:
                     speaker.org = ctx.doc[poss[0].left_edge.i : poss[0].i + 1].text
                 return speaker
+    joint = _joint_speaker(ctx, token) if allow_joint else None
+    if joint is not None:
+        return joint
     if token.pos_ == "PROPN" or _entity_at(ctx, token) is not None:
         ent = _entity_at(ctx, token)
         if ent is not None and ent.label in ("PERSON", "ORG", "NORP", "GPE"):
@@ -479,9 +770,17 @@ def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
             name = _strip_det(name)
         else:
             return None
+        name = _strip_det(name).split(" (")[0]  # "Africa CDC (Africa" : an acronym bracket
+        name = re.sub(r"\s+(?:and|&|or)$", "", name)  # "Knack and": an entity run into a conjunction
+        if label in ("ORG", None) or " " not in name:
+            org = _org_backref(ctx, token, name, start)
+            if org is not None:
+                return org
         if " " not in name:
             name = _full_name(ctx, name, start)
-        name = _strip_det(name)
+        if (label == "PERSON" or _looks_like_personal_name(name) or name in ctx.person_labels
+                or any(cues.gender_of_word(w, ("first_names",)) for w in name.split())):
+            name = _trim_role_words(name)
         # "Nadia Omran of Families": the recogniser ran the name into the organisation
         words = name.split()
         cut = next((k for k, w in enumerate(words) if w in ("of", "from", "at")), len(words))
@@ -494,13 +793,28 @@ def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
         if speaker.type == "PERSON":
             speaker = _describe_person(ctx, token, speaker)
         return speaker
+    if token.pos_ == "NOUN" and token.text.isupper() and len(token.text) >= 2 and token.text.isalpha():
+        # an acronym the tagger took for a common noun ("CRRN urged"): the organisation it names
+        known = next((e.canonical for e in ctx.entities if e.text == token.text and e.label == "ORG"), token.text)
+        return Speaker(known, "ORG", start=token.idx, end=token.idx + len(token))
     if token.pos_ == "NOUN":
         lemma = token.lemma_.lower()
-        if lemma in cues.GROUP_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
-            found = _most_recent(ctx, token.idx, "ORG")
+        if token.text[:1].isupper() and token.dep_ in ("nsubj", "nsubjpass"):
+            full = _full_name(ctx, token.text, token.idx)  # "Masalmeh added", tagged as a noun
+            if full != token.text:
+                speaker = Speaker(full, "PERSON", start=token.idx, end=token.idx + len(token))
+                _fill_from_earlier(ctx, speaker)
+                return speaker
+        if lemma in cues.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
+            found = _org_backref(ctx, token, lemma, token.idx)  # "the court", "the network"
+            if found is None and lemma in cues.GROUP_NOUNS:
+                found = _most_recent(ctx, token.idx, "ORG")
             if found:
                 return replace(found, start=token.left_edge.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
         if lemma in cues.SPEAKER_NOUNS:
+            named = _definite_role(ctx, token)  # "the lawyer" after "lawyer Pieter Borms"
+            if named is not None:
+                return named
             desc = _phrase_to_comma(token)
             speaker = Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
             org_words = [t for t in desc if t.pos_ == "PROPN" and t.i < token.i]
@@ -511,6 +825,69 @@ def _speaker_from_token(ctx: _Context, token: Token) -> Speaker | None:
                 speaker.role = token.text
             return speaker
     return None
+
+
+def _joint_speaker(ctx: _Context, token: Token) -> Speaker | None:
+    """ "Knack and Syrian Archive reveal ...": two named subjects speak together.
+
+    Only for subjects of a cue verb whose conjuncts are all names; the speaker is the names
+    joined as written ("Didier Reynders and Steven Vandeput").
+    """
+    if token.dep_ not in ("nsubj", "nsubjpass") or token.pos_ != "PROPN":
+        return None
+    conjuncts = [c for c in token.children if c.dep_ == "conj"]
+    if not conjuncts or not all(c.pos_ in ("PROPN", "NOUN") for c in conjuncts):
+        return None  # each conjunct must still resolve to a named speaker below
+    members = []
+    for member in [token] + conjuncts:
+        single = _speaker_from_token(ctx, member, allow_joint=False)
+        if single is None or single.name is None or single.type not in ("PERSON", "ORG"):
+            return None
+        if any(w.lower() in cues.ROLE_WORDS for w in single.name.split()):
+            return None  # "Prime Minister, Minister and ...": roles, not a list of speakers
+        members.append(single)
+    name = " and ".join([", ".join(m.name for m in members[:-1]), members[-1].name]) if len(members) > 1 else members[0].name
+    kind = "PERSON" if all(m.type == "PERSON" for m in members) else "ORG"
+    return Speaker(name, kind, start=members[0].start, end=members[-1].end)
+
+
+def _trim_role_words(name: str) -> str:
+    """ "Lawyer Joris Vercraeye" -> "Joris Vercraeye"; "Roberto Benes Regional Director" ->
+    "Roberto Benes" (a role run into the name by a missing comma)."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in cues.ROLE_WORDS:
+        words = words[1:]
+    # "Integration Mattias Tesfaye": the end of a role before a known first name
+    given = next((k for k, w in enumerate(words) if cues.gender_of_word(w, ("first_names",))), 0)
+    if 0 < given < len(words) - 1:
+        words = words[given:]
+    for k in range(2, len(words)):
+        if words[k].lower() in cues.ROLE_WORDS:
+            words = words[:k]
+            break
+    return " ".join(words)
+
+
+def _org_backref(ctx: _Context, token: Token, name: str, start: int) -> Speaker | None:
+    """ "the Alliance", "the network", "the Forum" -> the organisation named in full earlier.
+
+    A one-word name that is an organisation word refers back to the most recent organisation
+    whose full name contains it, or to the publishing organisation; "the <group noun>" with no
+    such organisation refers to the most recent organisation.
+    """
+    if " " in name or name.lower() not in cues.ORG_BACKREF_NOUNS:
+        return None
+    word = name.lower()
+    full = None
+    if ctx.organisation and word in ctx.organisation.lower().split():
+        full = ctx.organisation  # in a release, "the Network" is first of all its publisher
+    candidates = [e for e in reversed(ctx.entities[: bisect.bisect_left(ctx.entity_starts, start)][-LOOKBACK:])
+                  if e.label == "ORG" and " " in e.canonical and word in e.canonical.lower().split()]
+    if full is None and candidates:
+        full = candidates[0].canonical
+    if full is None:
+        return None
+    return Speaker(full, "ORG", start=start, end=token.idx + len(token))
 
 
 def _fill_from_earlier(ctx: _Context, speaker: Speaker) -> None:
@@ -531,9 +908,19 @@ def _speaker_for_verb(ctx: _Context, verb: Token) -> Speaker | None:
     attach ("… published a post at 21:21 stating:"), the subject of the sentence root.
     """
     subject = _subject_of(verb)
+    if verb.tag_ == "VBG" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        # "He stated that X had presented ..., adding '...'": the participle continues the
+        # speech verb above it, even when the parse hangs it on the reported clause
+        speech = next((a for a in verb.ancestors if _is_speech_verb(a) or a.lemma_.lower() in cues.INDIRECT_VERBS), None)
+        if speech is not None and _subject_of(speech) is not None:
+            subject = _subject_of(speech)
     speaker = _speaker_from_token(ctx, subject) if subject is not None else None
     if speaker is not None:
         return speaker
+    if subject is not None:
+        described = _described_subject(ctx, subject)  # "Spanish media reports that “...”"
+        if described is not None:
+            return described
     doc = ctx.doc
     relative = [c for c in verb.children if c.dep_ == "nsubj" and c.lower_ in ("who", "which")]
     if relative and relative[0].i > 0:
@@ -548,7 +935,7 @@ def _speaker_for_verb(ctx: _Context, verb: Token) -> Speaker | None:
         if speaker is not None:
             return speaker
     root = verb.sent.root
-    if root is not verb and root.pos_ in ("VERB", "AUX") and subject is None:
+    if root.i != verb.i and root.pos_ in ("VERB", "AUX") and subject is None:
         root_subject = _subject_of(root)
         if root_subject is not None and root_subject.i < verb.i:
             return _speaker_from_token(ctx, root_subject)
@@ -571,12 +958,14 @@ def _subject_of(verb: Token, depth: int = 0) -> Token | None:
                         return owner
                 return head
             return child
-    if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl", "acl") and verb.head is not verb:
+    if depth < 3 and verb.dep_ == "pcomp" and verb.head.lower_ == "as" and verb.head.head.i != verb.head.i:
+        return _subject_of(verb.head.head, depth + 1)  # "X was quoted as saying ..." -> X
+    if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl", "acl") and verb.head.i != verb.i:
         head = verb.head
         if verb.dep_ == "acl":
             # "published a post on their page stating:" -> climb to the verb governing "post"
             for _ in range(4):
-                if head.pos_ in ("VERB", "AUX") or head.head is head:
+                if head.pos_ in ("VERB", "AUX") or head.head.i == head.i:
                     break
                 head = head.head
             if head.pos_ not in ("VERB", "AUX"):
@@ -601,21 +990,21 @@ def _matchers(vocab: Vocab) -> tuple[Matcher, DependencyMatcher]:
         [
             [
                 {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(cues.INDIRECT_VERBS)}, "POS": "VERB"}},
-                {"LEFT_ID": "verb", "REL_OP": ">", "RIGHT_ID": "subject", "RIGHT_ATTRS": {"DEP": "nsubj"}},
             ]
         ],
     )
     return matcher, dep
 
 
-def _cue_lemma(verb: Token) -> str:
+def _cue_text(verb: Token) -> str:
+    """The cue as written, with its particle: "said", "told", "called on", "urging"."""
     lemma = verb.lemma_.lower()
     particles = cues.PHRASAL_CUES.get(lemma)
     if particles:
         for child in verb.children:
             if child.lower_ in particles and child.dep_ in ("prep", "prt"):
-                return f"{lemma} {child.lower_}"
-    return lemma
+                return f"{verb.text} {child.text}"
+    return verb.text
 
 
 def _is_speech_verb(token: Token) -> bool:
@@ -632,6 +1021,7 @@ class _Attribution:
     cue: str
     confidence: float
     kind: str = "direct"
+    span: tuple[int, int] | None = None  # a mixed quote's reported clause (else the quoted span)
 
 
 def _tokens_between(doc: Doc, start_char: int, end_char: int) -> Span | None:
@@ -687,9 +1077,40 @@ def _attribute_after(ctx: _Context, q: QuoteSpan) -> _Attribution | None:
             if clause_end < len(doc) and doc[clause_end].text == ":":
                 return None  # "He added:" introduces the next quote
             speaker = _speaker_from_token(ctx, subject)
-            return _Attribution(speaker, _cue_lemma(t), CONF_CUE_NAMED)
-        if t.pos_ == "VERB" or t.i - tokens[0].i > 14:
+            clause = _embedding_clause(ctx, q)
+            if clause is not None:  # "... while conditions “are not yet in place”, as X stated."
+                return _Attribution(speaker, _cue_text(t), CONF_MIXED, kind="mixed", span=clause)
+            return _Attribution(speaker, _cue_text(t), CONF_CUE_NAMED)
+        if t.pos_ == "VERB" or t.i - tokens[0].i > AFTER_CUE_MAX_TOKENS:
             return None
+    return None
+
+
+def _embedding_clause(ctx: _Context, q: QuoteSpan) -> tuple[int, int] | None:
+    """The clause a quoted fragment is part of, when the fragment runs on from plain text.
+
+    A quote that opens its sentence, or follows ":", "," or a speech verb, stands alone
+    (direct); one that continues the words before it ("while conditions “are not yet in
+    place”") is a fragment of a reported clause (mixed): that clause, with the fragment.
+    """
+    doc = ctx.doc
+    fragment = doc.char_span(q.start, q.end, alignment_mode="expand")
+    opening = doc.char_span(q.open, q.open + 1, alignment_mode="expand")
+    if fragment is None or opening is None or opening.start == 0:
+        return None
+    before = doc[opening.start - 1]
+    if (opening[0].sent.start == opening.start or before.text in (":", ",", "—", "–", "-", "(")
+            or before.is_space or _is_speech_verb(before) or before.sent.start != opening[0].sent.start):
+        return None
+    node = fragment.root
+    for _ in range(WINDOW_TOKENS):
+        if node.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in node.children):
+            clause = doc[node.left_edge.i : node.right_edge.i + 1]
+            if clause.start < fragment.start and clause.end >= fragment.end:
+                return _trim_clause(clause)
+        if node.head.i == node.i:
+            return None
+        node = node.head
     return None
 
 
@@ -707,28 +1128,111 @@ def _attribute_before(ctx: _Context, q: QuoteSpan, window_start: int) -> _Attrib
     sent_start = max(last.sent.start, tokens[0].i, last.i - WINDOW_TOKENS)
     tokens = [t for t in tokens if t.i >= sent_start]
     introduced = last.text in (":", ",") or _is_speech_verb(last)
+    if any(t.lemma_.lower() in cues.TEXT_CARRIER_NOUNS for t in tokens[-TEXT_CARRIER_WINDOW:]):
+        return _Attribution(None, "", CONF_NO_SPEAKER, kind="text")  # "a sign reading: “...”"
     verbs = [t for t in tokens if _is_speech_verb(t) and not ctx.inside_quote(t.idx)]
     source = _according_to(tokens)
     if verbs:
         verb = verbs[-1]
+        if _written_on_an_object(verb):
+            return _Attribution(None, _cue_text(verb), CONF_NO_SPEAKER, kind="text")
         speaker = _speaker_for_verb(ctx, verb)
         if introduced:
-            return _Attribution(speaker, _cue_lemma(verb), CONF_CUE_NAMED)
-        # quote embedded in the reported clause: mixed
+            return _Attribution(speaker, _cue_text(verb), CONF_CUE_NAMED)
+        # quote embedded in the reported clause: mixed; the record spans the whole clause
         first = doc.char_span(q.start, q.end, alignment_mode="expand")
-        if first is not None and any(a == verb for a in first[0].ancestors) and _has_verb(first):
-            return _Attribution(speaker, _cue_lemma(verb), CONF_MIXED, kind="mixed")
+        clause = _clause_under(verb, first[0]) if first is not None else None
+        # a verbless fragment ("deeply concerned") is the speaker's words only inside a reported
+        # clause ("said the agency was “deeply concerned”") or an "as" description, and only when
+        # someone speaks: "the government declared the region “safe”" is a scare quote
+        verbless_ok = (clause is not None and speaker is not None and speaker.name is not None
+                       and any(t.pos_ in ("VERB", "AUX") and not (first.start <= t.i < first.end) for t in clause)
+                       and len(clause) > len(first) + 1)
+        if clause is not None and (_has_verb(first) or verbless_ok):
+            span = _trim_clause(clause)
+            if span is not None and _only_quote(ctx.text[span[0] : span[1]]) == _only_quote(ctx.text[q.start : q.end]):
+                return _Attribution(speaker, _cue_text(verb), CONF_CUE_NAMED)  # "reports that “<all of it>”"
+            if span is not None:
+                return _Attribution(speaker, _cue_text(verb), CONF_MIXED, kind="mixed", span=span)
         return None
-    if source is not None and introduced:
+    statement = _statement_intro(ctx, tokens)
+    if statement is not None:
+        return statement
+    if source is not None and (introduced or last.i == source.right_edge.i):
+        # "according to X, “...”" / "According to Greek media “ More than ... ”"
         return _Attribution(_speaker_from_source(ctx, source), "according to", CONF_ACCORDING_TO)
     if last.text == ":":
         return _colon_intro(ctx, tokens)
     return None
 
 
+def _only_quote(text: str) -> str:
+    """Text without quote marks, spaces and final punctuation, to compare a clause and a quote."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _written_on_an_object(verb: Token) -> bool:
+    """ "a sign next to the door saying “...”", "a card reading: “...”": text on an object
+    (`TEXT_CARRIER_NOUNS`), shown in a photo or video, not someone's words."""
+    carrier = verb.head if verb.dep_ in ("acl", "relcl") else _subject_of(verb)
+    return carrier is not None and carrier.lemma_.lower() in cues.TEXT_CARRIER_NOUNS
+
+
+def _statement_intro(ctx: _Context, tokens: list[Token]) -> _Attribution | None:
+    """ "X released a statement that “...”" / "X issued a letter:" — X, the statement's author."""
+    tail = [t for t in tokens[-3:] if not t.is_space]
+    if not tail or tail[-1].lower_ not in ("that", ":", ","):
+        return None
+    nouns = [t for t in tail[:-1] if t.lemma_.lower() in cues.STATEMENT_NOUNS and t.pos_ == "NOUN"]
+    if not nouns:
+        return None
+    head = nouns[-1].head
+    if head.pos_ not in ("VERB", "AUX"):
+        return None
+    speaker = _speaker_for_verb(ctx, head)
+    if speaker is None or speaker.name is None:
+        return None
+    return _Attribution(speaker, _cue_text(head), CONF_CUE_NAMED)
+
+
+def _clause_under(verb: Token, token: Token) -> Span | None:
+    """The subtree of the child of ``verb`` that dominates ``token`` (the reported clause)."""
+    node = token
+    for _ in range(WINDOW_TOKENS):
+        if node.head.i == verb.i:  # Token objects are views: compare indexes, not identity
+            if node.dep_ in ("nsubj", "nsubjpass", "punct", "aux", "neg"):
+                return None
+            return verb.doc[node.left_edge.i : node.right_edge.i + 1]
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
+
+
+def _trim_clause(span: Span) -> tuple[int, int] | None:
+    """Character span of a reported clause without "that", leading or final punctuation
+    (a closing quote mark ending the clause stays)."""
+    first, last = span.start, span.end - 1
+    doc = span.doc
+    while first <= last and (doc[first].is_space or doc[first].dep_ == "mark"
+                             or (doc[first].is_punct and doc[first].text not in cues.QUOTE_PAIRS)):
+        first += 1
+    while last >= first and (doc[last].is_space or (doc[last].is_punct and doc[last].text not in "”’\"»")):
+        last -= 1
+    if last < first:
+        return None
+    return doc[first].idx, doc[last].idx + len(doc[last])
+
+
 def _colon_intro(ctx: _Context, tokens: list[Token]) -> _Attribution | None:
-    """A clause ending in ':' without a speech verb: its subject or first name speaks."""
+    """A clause ending in ':' without a speech verb: its subject or first name speaks;
+    "According to Lovin Malta:" gives the source."""
     doc = ctx.doc
+    source = _according_to(tokens)
+    if source is not None:
+        speaker = _speaker_from_source(ctx, source)
+        if speaker is not None:
+            return _Attribution(speaker, "according to", CONF_ACCORDING_TO)
     root = tokens[-1].sent.root
     subject = _subject_of(root) if root.pos_ in ("VERB", "AUX") else None
     if subject is not None and subject.i >= tokens[0].i:
@@ -756,7 +1260,8 @@ def _according_to(tokens: list[Token]) -> Token | None:
 
 
 def _speaker_from_source(ctx: _Context, pobj: Token) -> Speaker | None:
-    if pobj.pos_ == "NOUN" and pobj.lemma_.lower() in cues.SOURCE_DOCUMENT_NOUNS:
+    if pobj.pos_ == "NOUN" and (pobj.lemma_.lower() in cues.SOURCE_DOCUMENT_NOUNS
+                                or pobj.lower_ in cues.SOURCE_DOCUMENT_NOUNS):
         # "figures compiled by the SNHR", "UNHCR's latest data", "our documentation"
         for token in _author_candidates(pobj):
             if token.lower_ in cues.FIRST_PERSON_PLURAL or (
@@ -829,6 +1334,12 @@ def _is_heading(ctx: _Context, p_index: int) -> bool:
     return len(text.split()) <= HEADING_MAX_WORDS and not text.rstrip().endswith(tuple(".!?:;\"”’)…"))
 
 
+def _is_headline(ctx: _Context, p_index: int) -> bool:
+    """A line that does not end as a sentence does (a title, a heading, a quoted headline)."""
+    start, end = ctx.paragraphs[p_index]
+    return not ctx.text[start:end].rstrip("”’\"»)] ").endswith(tuple(".!?…:;"))
+
+
 def _has_person_mention(ctx: _Context, start: int, end: int) -> bool:
     i = bisect.bisect_left(ctx.entity_starts, start)
     while i < len(ctx.entities) and ctx.entities[i].start < end:
@@ -853,7 +1364,12 @@ def _attribute_from_previous_paragraph(ctx: _Context, q: QuoteSpan) -> _Attribut
         return None
     p_start, p_end = ctx.paragraphs[q.para_first - 1]
     if q.para_first - 1 in ctx.quoted_paragraphs:
-        return None  # the previous paragraph holds a quote: handled as floating
+        # the previous paragraph holds a quote: floating, unless it ends "... X provided a thread:"
+        last_close = max((s.close for s in ctx.quote_spans
+                          if s.close is not None and p_start <= s.close < p_end), default=None)
+        if last_close is None or ctx.text[p_end - 1] != ":" or ctx.inside_quote(p_end - 1):
+            return None
+        p_start = last_close + 1
     window = _tokens_between(ctx.doc, p_start, p_end)
     if window is None:
         return None
@@ -866,15 +1382,40 @@ def _attribute_from_previous_paragraph(ctx: _Context, q: QuoteSpan) -> _Attribut
         if verbs:
             speaker = _speaker_for_verb(ctx, verbs[-1])
             if speaker is not None:
-                return _Attribution(speaker, _cue_lemma(verbs[-1]), CONF_PREV_PARAGRAPH_CUE)
+                return _Attribution(speaker, _cue_text(verbs[-1]), CONF_PREV_PARAGRAPH_CUE)
         return _colon_intro(ctx, tokens)
     root = last_sent.root
     if _is_speech_verb(root):
         subject = _subject_of(root)
         speaker = _speaker_from_token(ctx, subject) if subject is not None else None
         if speaker is not None and speaker.type in ("PERSON", "ORG", "UNNAMED"):
-            return _Attribution(speaker, _cue_lemma(root), CONF_PRECEDING_SPEECH_CLAUSE)
+            return _Attribution(speaker, _cue_text(root), CONF_PRECEDING_SPEECH_CLAUSE)
     return None
+
+
+def _attribute_previous_sentence(ctx: _Context, q: QuoteSpan) -> _Attribution | None:
+    """“Quote” opening a sentence right after "X says that ..." in the same paragraph: X."""
+    doc = ctx.doc
+    opening = doc.char_span(q.open, q.open + 1, alignment_mode="expand")
+    if opening is None or opening.start == 0:
+        return None
+    sent = opening[0].sent
+    if sent.start != opening.start or sent.start == 0:
+        return None  # the quote must open its sentence
+    previous = doc[sent.start - 1].sent
+    if "\n" in ctx.text[previous.end_char - 1 : q.open] or ctx.next_open(previous.start_char - 1) != q.open:
+        return None  # another paragraph, or the previous sentence holds a quote of its own
+    verbs = [t for t in previous if _is_speech_verb(t)]
+    if not verbs:
+        source = _according_to(list(previous))  # "According to X, ... . “Quote.”"
+        speaker = _speaker_from_source(ctx, source) if source is not None else None
+        if speaker is None or speaker.name is None:
+            return None
+        return _Attribution(speaker, "according to", CONF_PRECEDING_SPEECH_CLAUSE)
+    speaker = _speaker_for_verb(ctx, verbs[0])
+    if speaker is None or speaker.type not in ("PERSON", "ORG", "UNNAMED"):
+        return None
+    return _Attribution(speaker, _cue_text(verbs[0]), CONF_PRECEDING_SPEECH_CLAUSE)
 
 
 def _inherit(ctx: _Context, q: QuoteSpan, previous: list[tuple[QuoteSpan, Quote]]) -> _Attribution | None:
@@ -908,28 +1449,64 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
     doc = ctx.doc
     matcher, dep_matcher = _matchers(doc.vocab)
     out: list[tuple[Quote, tuple[int, int]]] = []
-    for _, (verb_i, subject_i) in dep_matcher(doc):
-        verb, subject = doc[verb_i], doc[subject_i]
+    for _, (verb_i,) in dep_matcher(doc):
+        verb = doc[verb_i]
         if ctx.inside_quote(verb.idx):
             continue
+        trailing = _trailing_attribution(ctx, verb)
+        # the subject, also of a participle ("..., warning that ...") or a conjunct verb
+        subject = trailing[2] if trailing else _subject_of(verb)
+        if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
+            continue  # "His father was told": the listener, not the speaker
+        if subject.dep_ == "nsubjpass" and subject.lower_ == "it":
+            continue  # "It was claimed that ...": nobody is named
         lemma = verb.lemma_.lower()
         allowed = cues.INDIRECT_VERBS[lemma]
         particles = cues.PHRASAL_CUES.get(lemma)
         if particles and not any(c.lower_ in particles for c in verb.children):
             continue
-        parts = [c for c in verb.children if c.dep_ in allowed]
-        if particles:
-            for c in verb.children:
-                if c.lower_ in particles:
-                    parts += [g for g in c.children if g.dep_ == "pobj"]
-        if not parts:
+        if lemma in cues.FIRST_PERSON_NON_CUES and subject.lower_ in cues.FIRST_PERSON_PLURAL:
             continue
-        speaker = _speaker_from_token(ctx, subject)
+        if cues.CHARACTERISING.get(lemma) in {c.lower_ for c in verb.children if c.dep_ == "prep"} and not any(
+                c.dep_ == "ccomp" for c in verb.children):
+            continue
+        # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech
+        parts = [] if trailing else [c for c in verb.children if c.dep_ in allowed
+                                     and (c.dep_ != "ccomp" or c.pos_ != "ADJ"
+                                          or any(m.dep_ == "mark" for m in c.children))
+                                     and not c.lower_.endswith(("self", "selves"))]  # "describes itself"
+        clauses = [c for c in parts if c.dep_ == "ccomp"]
+        if len(clauses) > 1:  # "said A, a figure others agree is B": the parse's second ccomp
+            parts = [c for c in parts if c.dep_ != "ccomp" or c.i == clauses[0].i]
+        prepositions = set(particles or ()) | set(cues.INDIRECT_PREPOSITIONS.get(lemma, ()))
+        for c in verb.children:
+            if c.lower_ in prepositions and c.dep_ in ("prep", "prt") and not trailing:
+                parts += [g for g in c.children if g.dep_ == "pobj"]
+        if not parts and not trailing:
+            # "X calls on:" + a list of addressees and demands
+            colon = [c.i + 1 if doc[c.i + 1].text == ":" else c.i for c in verb.children
+                     if c.lower_ in prepositions and c.i + 1 < len(doc)]
+            if colon and _list_end(ctx, colon[0]) > colon[0]:
+                parts = [doc[colon[0]]]
+        split = trailing[:2] if trailing else (None if parts else _split_off_clause(ctx, verb))
+        if not parts and split is None:
+            continue
+        speaker = _speaker_from_token(ctx, subject) or _described_subject(ctx, subject)
         if speaker is None or speaker.type is None:
             continue
-        first = min(p.left_edge.i for p in parts)
-        last = max(p.right_edge.i for p in parts)
-        out.append(_reported(ctx, first, last, speaker, _cue_lemma(verb), CONF_INDIRECT))
+        if split is not None:
+            first, last = split
+        else:
+            first = min(p.left_edge.i for p in parts)
+            last = max(p.right_edge.i for p in parts)
+            # "called on states ..., to stop ...": the rest of the verb's arguments after the first,
+            # not a second cue with reported content of its own (", warning that ...")
+            if verb.i < first:  # the cue comes first: "X called on ... , to ..."
+                later = [c.right_edge.i for c in verb.children
+                         if c.i > first and c.dep_ in ("advcl", "xcomp", "ccomp", "dobj", "prep", "oprd")
+                         and c.lemma_.lower() not in cues.INDIRECT_VERBS]
+                last = max([last] + later)
+        out.append(_reported(ctx, first, last, speaker, _cue_text(verb), CONF_INDIRECT))
     for match_id, start, end in matcher(doc):
         if doc.vocab.strings[match_id] != "SOURCE" or ctx.inside_quote(doc[start].idx):
             continue
@@ -962,13 +1539,97 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
     return [item for item in out if item is not None]
 
 
+def _trailing_attribution(ctx: _Context, verb: Token) -> tuple[int, int, Token] | None:
+    return _trailing_attribution_in(ctx.doc, ctx.text, verb)
+
+
+def _trailing_attribution_in(doc: Doc, text: str, verb: Token) -> tuple[int, int, Token] | None:
+    """"<reported clause>, <speaker> said (today)." when the parse did not link them.
+
+    Returns (first, last) tokens of the clause and the speaker token. The verb must end its
+    sentence (only adverbs, dates or a prepositional phrase after it) and be preceded by
+    ", <noun phrase>" with nothing else between.
+    """
+    if any(c.dep_ in ("ccomp", "dobj", "xcomp", "attr", "oprd") for c in verb.children):
+        return None  # the parse already links the clause, or the verb has its own object
+    sent = verb.sent
+    after = [t for t in doc[verb.i + 1 : sent.end] if not t.is_space]
+    if not after or after[-1].text not in ".!?" or len(after) > TRAILING_TAIL_TOKENS:
+        return None
+    k = verb.i - 1
+    while k > sent.start and doc[k].text != "," and verb.i - k <= TRAILING_MAX_TOKENS:
+        token = doc[k]
+        if not (token.pos_ in ("PROPN", "NOUN", "DET", "ADJ", "PRON", "NUM") or token.text in "()'’-"
+                or token.dep_ == "case"):
+            return None
+        k -= 1
+    if doc[k].text != "," or k - 1 <= sent.start or k == verb.i - 1:
+        return None
+    np = doc[k + 1 : verb.i]
+    head = np.root
+    if head.pos_ not in ("PROPN", "NOUN", "PRON"):
+        return None
+    return sent.start, k - 1, head
+
+
+def _split_off_clause(ctx: _Context, verb: Token) -> tuple[int, int] | None:
+    """Token range of the reported clause the parser cut off as a sentence of its own.
+
+    "The decision ... loved ones, the Forum said today." is sometimes parsed as two sentences,
+    the second opening with the comma; the first is then what the speaker said.
+    """
+    sent = verb.sent
+    if sent.start == 0 or sent[0].text != "," or verb.i - sent.start > WINDOW_TOKENS // 2:
+        return None
+    previous = ctx.doc[sent.start - 1].sent
+    if "\n" in ctx.text[previous.end_char - 1 : sent.start_char + 1]:
+        return None  # never across a paragraph break
+    return previous.start, previous.end - 1
+
+
+def _list_end(ctx: _Context, last: int) -> int:
+    """Extend a reported clause ending in ':' over the list paragraphs that follow it.
+
+    "X calls on states to:" + "- release ...;" + "- disclose ...": the demands are the content.
+    Returns the index of the last token of the list (``last`` when there is no list).
+    """
+    doc = ctx.doc
+    nxt = last
+    while nxt > 0 and doc[nxt].is_space:
+        nxt -= 1  # the clause may already run to the colon and the line break
+    if doc[nxt].text != ":":
+        nxt = last + 1
+        while nxt < len(doc) and (doc[nxt].is_space or (doc[nxt].lower_ == "to" and nxt == last + 1)):
+            nxt += 1  # "calls on states to:" - the infinitive marker is left dangling by the parse
+    if nxt >= len(doc):
+        return last
+    if doc[nxt].text != ":" and not doc[nxt].lower_ in ("on", "to"):
+        return last  # a list follows "... to:" or a bare "We call on"
+    colon_end = doc[nxt].idx + len(doc[nxt])
+    p = bisect.bisect_right([start for start, _ in ctx.paragraphs], colon_end - 1) - 1
+    if p < 0 or ctx.paragraphs[p][1] != colon_end:
+        return last  # the colon does not end its paragraph
+    end_char = None
+    for start, end in ctx.paragraphs[p + 1 :]:
+        line = ctx.text[start:end]
+        if not (line.startswith(cues.LIST_MARKERS) or line[:1].islower()):
+            break
+        end_char = end
+    if end_char is None:
+        return last
+    span = doc.char_span(colon_end, end_char, alignment_mode="contract")
+    return span.end - 1 if span is not None and len(span) else last
+
+
 def _reported(ctx: _Context, first: int, last: int, speaker: Speaker, cue: str, conf: float):
     doc = ctx.doc
+    last = _list_end(ctx, last)
     while first <= last and (doc[first].is_punct or doc[first].is_space or doc[first].dep_ == "mark"):
         first += 1
     while last >= first and (doc[last].is_punct or doc[last].is_space):
         last -= 1
-    if last - first + 1 < MIN_REPORTED_TOKENS:
+    if last - first + 1 < MIN_REPORTED_TOKENS or not any(
+            t.pos_ in ("NOUN", "PROPN", "VERB", "NUM") for t in doc[first : last + 1]):
         return None  # "said so", "and we're": too short to be reported content
     span = doc[first : last + 1]
     quote = Quote(
@@ -983,6 +1644,93 @@ def _reported(ctx: _Context, first: int, last: int, speaker: Speaker, cue: str, 
 # ---------------------------------------------------------------------------
 # Public entry point
 # ---------------------------------------------------------------------------
+
+
+def _nested_quotes(ctx: _Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
+    """Quotes inside a quoted block that carry their own cue.
+
+    A digest quoting a news report that itself quotes someone ("‘I felt so alone,’ she tells
+    TV 2.") holds a second speaker; a nested quote with no cue (a term, a title) is not kept.
+    """
+    nested: list[Quote] = []
+    for outer in outer_spans:
+        for p_index in range(outer.para_first, outer.para_last + 1):
+            p_start, p_end = ctx.paragraphs[p_index]
+            seg_start, seg_end = max(p_start, outer.start), min(p_end, outer.end)
+            if seg_end - seg_start < 3:
+                continue
+            pairs, _ = _scan_paragraph(ctx.text, seg_start, seg_end)
+            for open_at, close_at in pairs:
+                if close_at is None:
+                    continue
+                inner = QuoteSpan(open_at, _content_start(ctx.text, open_at + 1),
+                                  _content_end(ctx.text, close_at), close_at, p_index, p_index)
+                attribution = _attribute_after(ctx, inner)
+                if attribution is None or attribution.speaker is None or attribution.speaker.name is None:
+                    continue
+                speaker = attribution.speaker
+                start, end = attribution.span or (inner.start, inner.end)
+                nested.append(Quote(
+                    quote_id="", kind=attribution.kind, start=start, end=end, text=ctx.text[start:end],
+                    speaker=speaker.name, speaker_type=speaker.type, speaker_role=speaker.role,
+                    speaker_org=speaker.org, speaker_start=speaker.start, speaker_end=speaker.end,
+                    cue=attribution.cue or None,
+                    confidence=round(max(0.05, attribution.confidence - speaker.penalty - PENALTY_NESTED), 2),
+                ))
+    return nested
+
+
+def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
+    """The publishing organisation when the metadata does not name it, for "we"/"our".
+
+    An "About (the) X" section names it; otherwise the first organisation that speaks ("X said
+    today", "X calls on") in the opening paragraphs of the release.
+    """
+    text = doc.text
+    orgs = {e.canonical.lower(): e.canonical for e in entities if e.label == "ORG"}
+    for start, end in paragraph_spans(text):
+        line = text[start:end]
+        if line.startswith("About ") and len(line.split()) <= HEADING_MAX_WORDS:
+            name = _strip_det(line[len("About "):])
+            if name.lower() in orgs:
+                return orgs[name.lower()]
+    paragraphs = paragraph_spans(text)[:PUBLISHER_PARAGRAPHS]
+    limit = paragraphs[-1][1] if paragraphs else 0
+    for token in doc:
+        if token.idx >= limit:
+            break
+        subject = None
+        if token.dep_ == "nsubj" and (_is_speech_verb(token.head) or token.head.lemma_.lower() in cues.INDIRECT_VERBS):
+            subject = token
+        elif token.pos_ == "VERB" and token.lemma_.lower() in cues.INDIRECT_VERBS:
+            trailing = _trailing_attribution_in(doc, text, token)  # "..., the CRRN said today."
+            subject = trailing[2] if trailing else None
+        if subject is not None:
+            ent = next((e for e in entities if e.start <= subject.idx < e.end), None)
+            if ent is not None and ent.label == "ORG" and " " in ent.canonical:
+                return ent.canonical
+    return None
+
+
+def _introduces_quote(ctx: _Context, end: int) -> bool:
+    """Whether a reported clause ending at ``end`` is followed by ':' and a quote mark."""
+    rest = ctx.text[end : end + 6].lstrip()
+    if not rest.startswith(":"):
+        return False
+    after = rest[1:].lstrip() or ctx.text[end : end + 12].split(":", 1)[-1].lstrip()
+    return after[:1] in cues.QUOTE_PAIRS
+
+
+def _overlaps_emitted(emitted: list[tuple[int, int]], starts: list[int], start: int, end: int,
+                      strict: bool = False) -> bool:
+    """Whether direct/mixed records cover more than half of [start, end) (any of it if ``strict``).
+
+    A long list of demands with one quoted fragment in its last item stays a record of its own;
+    an "according to X, “...”" sentence is the quote's attribution, not a second record.
+    """
+    i = bisect.bisect_left(starts, end)
+    covered = sum(max(0, min(e_end, end) - max(e_start, start)) for e_start, e_end in emitted[max(0, i - 8): i])
+    return covered > 0 if strict else 2 * covered > end - start
 
 
 def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = None) -> list[Quote]:
@@ -1007,6 +1755,7 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
         entities = [Entity(e.start_char, e.end_char, e.text, e.label_, e.text) for e in doc.ents]
     entities = sorted(entities, key=lambda e: e.start)
     text = doc.text
+    organisation = organisation or guess_publisher(doc, entities)
     ctx = _Context(
         doc=doc,
         text=text,
@@ -1019,6 +1768,7 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
     )
     ctx.quote_opens = [s.open for s in ctx.quote_spans]
     ctx.quoted_paragraphs = {p for s in ctx.quote_spans for p in range(s.para_first, s.para_last + 1)}
+    _collect_person_mentions(ctx)
     results: list[tuple[QuoteSpan, Quote]] = []
     window_start = 0
     for q in ctx.quote_spans:
@@ -1030,7 +1780,13 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
             attribution = _attribute_from_previous_paragraph(ctx, q) or _inherit(ctx, q, results)
         elif attribution is None and results and results[-1][0].para_last == q.para_first and _is_statement(ctx, q):
             attribution = _inherit(ctx, q, results)  # “A,” said X. “B.” in one paragraph
+        if attribution is None and not paragraph_initial:
+            attribution = _attribute_previous_sentence(ctx, q)
         window_start = (q.close + 1) if q.close is not None else ctx.paragraphs[q.para_last][1]
+        if _is_headline(ctx, q.para_first) and (attribution is None or attribution.speaker is None):
+            continue  # a headline quoting someone unnamed: the story, not a statement
+        if attribution is not None and attribution.kind == "text":
+            continue  # words on a sign or a card, not a statement
         if attribution is None:
             if not _is_statement(ctx, q) or _is_title(ctx, q):
                 continue
@@ -1047,8 +1803,13 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
                 conf -= PENALTY_UNKNOWN_SPEAKER
             _fill_from_earlier(ctx, speaker)
             ctx.speakers.append(speaker)
+            if speaker.type in ("PERSON", "UNNAMED") and speaker.start is not None:
+                ctx.add_mention(speaker.start, speaker, _speaker_gender(ctx, speaker))
+        start, end = attribution.span or (q.start, q.end)
+        if results and (results[-1][1].start, results[-1][1].end) == (start, end):
+            continue  # a second quoted fragment of the same reported clause
         quote = Quote(
-            quote_id="", kind=attribution.kind, start=q.start, end=q.end, text=text[q.start : q.end],
+            quote_id="", kind=attribution.kind, start=start, end=end, text=text[start:end],
             speaker=speaker.name, speaker_type=speaker.type, speaker_role=speaker.role,
             speaker_org=speaker.org, speaker_start=speaker.start, speaker_end=speaker.end,
             cue=attribution.cue or None, confidence=round(max(0.05, min(1.0, conf)), 2),
@@ -1056,12 +1817,31 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
         results.append((q, quote))
 
     quotes = [quote for _, quote in results]
+    quotes += _nested_quotes(ctx, [q for q, quote in results if quote.kind == "direct"])
+    emitted = sorted((quote.start, quote.end) for quote in quotes)
+    emitted_starts = [start for start, _ in emitted]
+    paragraph_starts = [start for start, _ in ctx.paragraphs]
     taken_until = -1
     for quote, (start, end) in sorted(_indirect_quotes(ctx), key=lambda item: item[1]):
         if start < taken_until:
             continue  # overlaps an earlier reported clause
-        if ctx.inside_quote(start) or (ctx.next_open(start - 1) or end) < end:
-            continue  # the clause holds a quote: reported as direct or mixed already
+        if _is_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1):
+            continue  # "..., families of the disappeared warn": a headline, not a statement
+        if _introduces_quote(ctx, end):
+            continue  # "X described the strike on 27 February:" + a quote: the topic of the quote
+        if ctx.inside_quote(start) or _overlaps_emitted(emitted, emitted_starts, start, end,
+                                                         strict=quote.cue == "according to"):
+            continue  # the clause is mostly a quote reported as direct or mixed already
+        inner = [e_start for e_start in emitted_starts if start < e_start < end]
+        if inner:
+            # "described how the strike hit his home: “It was ...”": the clause stops at the quote
+            end = len(text[:inner[0] - 1].rstrip(" \n“\"‘'«:;,—–-"))
+            if end - start < MIN_REPORTED_CHARS:
+                continue
+            quote = replace(quote, end=end, text=text[start:end])
+        nxt = ctx.next_open(start - 1)
+        if nxt is not None and nxt < end:
+            quote.kind = "mixed"  # quoted words (kept as no record of their own) inside
         quotes.append(quote)
         taken_until = end
     quotes.sort(key=lambda r: (r.start, r.end))
