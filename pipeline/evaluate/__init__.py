@@ -210,6 +210,34 @@ class Accuracy:
         return self.correct / self.total if self.total else 0.0
 
 
+def unmatched_errors(name: str, text: str, annotations: Sequence[dict[str, Any]],
+                     predicted: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> list[str]:
+    """Readable lines for gold spans nobody found and predictions nobody annotated."""
+    matched_gold = {gi for gi, _ in pairs}
+    matched_pred = {pi for _, pi in pairs}
+    errors = [f"{name}: missed {text[a['start']:a['end']]!r} at {a['start']}"
+              for gi, a in enumerate(annotations) if gi not in matched_gold]
+    errors += [f"{name}: spurious {p.text!r} at {p.start}"
+               for pi, p in enumerate(predicted) if pi not in matched_pred]
+    return errors
+
+
+def span_row(scored: Iterable[tuple[Counts, dict[str, Accuracy], list[str]]], n_documents: int,
+             fields: Sequence[str]) -> dict[str, Any]:
+    """Sum per-document counts and field accuracies into one report row."""
+    counts = Counts()
+    accuracy = {name: Accuracy() for name in fields}
+    for doc_counts, doc_accuracy, _ in scored:
+        counts.add(doc_counts)
+        for field_name, acc in doc_accuracy.items():
+            accuracy[field_name].correct += acc.correct
+            accuracy[field_name].total += acc.total
+    row: dict[str, Any] = {"documents": n_documents, **counts.as_dict()}
+    for field_name, acc in accuracy.items():
+        row[f"{field_name}_acc"] = round(acc.value, 4) if acc.total else None
+    return row
+
+
 @dataclass
 class Report:
     """Scores of one task: ``rows`` of ``{"group": ..., metric: value}``.

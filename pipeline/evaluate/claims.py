@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans, overlaps_any
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans,
+                               overlaps_any, span_row, unmatched_errors)
 
 #: Relative tolerance of value accuracy: "1.6 million" read as 1,600,000 vs 1,600,001.
 VALUE_TOLERANCE = 0.005
@@ -91,29 +92,13 @@ def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, A
                 pred_value = {"value": (c.value, c.value_max), "part_of": c.part_of}.get(
                     field_name, getattr(c, field_name, None))
                 errors.append(f"{name}: {field_name} of {c.text!r}: gold {gold_value!r}, predicted {pred_value!r}")
-    matched_gold = {gi for gi, _ in pairs}
-    matched_pred = {pi for _, pi in pairs}
-    for gi, annotation in enumerate(annotations):
-        if gi not in matched_gold:
-            errors.append(f"{name}: missed {text[annotation['start']:annotation['end']]!r} at {annotation['start']}")
-    for pi, claim in enumerate(claims):
-        if pi not in matched_pred:
-            errors.append(f"{name}: spurious {claim.text!r} at {claim.start}")
+    errors += unmatched_errors(name, text, annotations, claims, pairs)
     return counts, accuracy, errors
 
 
 def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_documents: int) -> dict[str, Any]:
-    counts = Counts()
-    accuracy = {name: Accuracy() for name in _FIELDS}
-    for doc_counts, doc_accuracy, _ in scored:
-        counts.add(doc_counts)
-        for field_name, acc in doc_accuracy.items():
-            accuracy[field_name].correct += acc.correct
-            accuracy[field_name].total += acc.total
-    row: dict[str, Any] = {"documents": n_documents, **counts.as_dict()}
-    for field_name, acc in accuracy.items():
-        row[f"{field_name}_acc"] = round(acc.value, 4) if acc.total else None
-    row["part_of_n"] = accuracy["part_of"].total
+    row = span_row(scored, n_documents, _FIELDS)
+    row["part_of_n"] = sum(acc["part_of"].total for _, acc, _ in scored)
     return row
 
 

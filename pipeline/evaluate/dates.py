@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans, overlaps_any
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans,
+                               overlaps_any, span_row, unmatched_errors)
 
 _FIELDS = ("value", "granularity", "value_points")
 
@@ -40,29 +41,12 @@ def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, A
         if not value_ok or g.get("granularity") != d.granularity:
             errors.append(f"{name}: {d.text!r}: gold {g.get('value')!r}/{g.get('granularity')}, "
                           f"predicted {d.value!r}/{d.granularity}")
-    matched_gold = {gi for gi, _ in pairs}
-    matched_pred = {pi for _, pi in pairs}
-    for gi, annotation in enumerate(annotations):
-        if gi not in matched_gold:
-            errors.append(f"{name}: missed {text[annotation['start']:annotation['end']]!r} at {annotation['start']}")
-    for pi, date in enumerate(dates):
-        if pi not in matched_pred:
-            errors.append(f"{name}: spurious {date.text!r} at {date.start}")
+    errors += unmatched_errors(name, text, annotations, dates, pairs)
     return counts, accuracy, errors
 
 
 def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_documents: int) -> dict[str, Any]:
-    counts = Counts()
-    accuracy = {name: Accuracy() for name in _FIELDS}
-    for doc_counts, doc_accuracy, _ in scored:
-        counts.add(doc_counts)
-        for field_name, acc in doc_accuracy.items():
-            accuracy[field_name].correct += acc.correct
-            accuracy[field_name].total += acc.total
-    row: dict[str, Any] = {"documents": n_documents, **counts.as_dict()}
-    for field_name, acc in accuracy.items():
-        row[f"{field_name}_acc"] = round(acc.value, 4) if acc.total else None
-    return row
+    return span_row(scored, n_documents, _FIELDS)
 
 
 def evaluate(pairs: list[tuple[GoldDocument, Any]]) -> Report:
