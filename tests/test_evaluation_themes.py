@@ -116,7 +116,10 @@ def test_held_out_real_sentences_floor(shared_corpus):
     by_group = {row["group"]: row for row in rows}
     overall = by_group["all"]
     assert overall["unmatched"] == 0  # gold sentences are the pipeline's sentences
-    assert overall["macro_f1"] >= 0.58
-    assert overall["exact_match"] >= 0.65
+    assert overall["macro_f1"] >= 0.66  # reached: 0.689
+    assert overall["micro_f1"] >= 0.69  # reached: 0.717
+    assert overall["exact_match"] >= 0.74  # reached: 0.766
     for theme in THEMES:
-        assert by_group[f"theme:{theme}"]["f1"] >= 0.45, theme
+        assert by_group[f"theme:{theme}"]["f1"] >= 0.50, theme  # lowest reached: 0.571 (humanitarian_access)
+    # reports were the weakest register before the third data batch (0.421); now 0.624
+    assert by_group["report"]["macro_f1"] >= 0.60

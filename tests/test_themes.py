@@ -189,15 +189,34 @@ def test_statements_offsets_exact_and_one_per_sentence(nlp, classifier):
         assert set(statement.scores) == set(THEMES)
     starts = [s.start for s in statements]
     assert starts == sorted(starts)
-    # context is the previous sentence
+    # context: the section heading (a short line: "Press release, 2 May 2024", then
+    # "Contact: press office") and the previous sentence; a heading is not its own context
     texts, contexts = spy.calls[0]
     assert texts == [s.text for s in statements]
-    assert contexts == [""] + texts[:-1]
+    assert contexts == ["", texts[0], f"{texts[0]} {texts[1]}", f"{texts[0]} {texts[2]}", texts[3]]
     by_text = {s.text: s for s in statements}
     assert "attacks_on_civilians" in by_text[
         "Warplanes bombed the central market in the town on Monday, killing nine people."].themes
     assert "accountability" in by_text[
         "The group has urged judges in Europe to prosecute those responsible."].themes
+
+
+def test_section_headings_skip_running_headers_and_sentences():
+    from pipeline.themes.classifier import section_headings, sentence_contexts
+
+    text = ("Annual Report 2013\n\nDeaths in custody\n\nTwo brothers died in the branch. Nobody was told.\n\n"
+            "Annual Report 2013\n\nThis line ends like a sentence.\n\n### Impunity\nNo one was charged.")
+    headings = [heading for _, heading in section_headings(text)]
+    assert headings == ["Deaths in custody", "Impunity"]  # the repeated running header is not one
+    first = text.index("Two brothers")
+    second = text.index("Nobody")
+    last = text.index("No one")
+    spans = [(first, second - 1, "Two brothers died in the branch."), (second, second + 15, "Nobody was told."),
+             (last, len(text), "No one was charged.")]
+    contexts = sentence_contexts(text, spans)
+    assert contexts[0] == "Deaths in custody"
+    assert contexts[1] == "Deaths in custody Two brothers died in the branch."
+    assert contexts[2] == "Impunity Nobody was told."
 
 
 def test_statements_of_empty_doc(nlp, classifier):
