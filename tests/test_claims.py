@@ -178,6 +178,15 @@ def test_period_and_location(nlp):
     assert claim.location == "Idlib"
 
 
+@pytest.mark.parametrize("text, fragment, period", [
+    ("Since March 2011, at least 15,000 people have been disappeared in Syria.", "15,000 people", "2011-03/2021-12-21"),
+    ("The decrees issued since 2019 have released fewer than 600 detainees.", "600 detainees", "2019/2021-12-21"),
+    ("Founded in 2017, the coalition brings together 14 family associations.", "14 family associations", "2017"),
+])
+def test_a_period_opened_by_since_runs_to_publication(nlp, text, fragment, period):
+    assert find(claims_of(nlp, text), fragment).period == period
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -732,8 +732,7 @@ def extract_claims(
         Entities of the document; GPE/LOC ones give ``Claim.location`` and ORG/PERSON ones
         the ``source``. When empty, the spaCy entities of ``doc`` are used.
     published : str or None
-        Publication date; unused for now (periods come from ``dates``), kept for the
-        stable signature.
+        Publication date: a period opened by "since" ("since March 2011") runs up to it.
 
     Returns
     -------
@@ -850,7 +849,7 @@ def extract_claims(
                                if t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS)
             noun = next((t for t in label if t.tag_ in {"NNS", "NNPS"}), None)
             claim.counted = _counted_lemma(noun) if noun is not None else None
-        claim.period = _period(doc, claim, number, dates, total)
+        claim.period = _period(doc, claim, number, dates, total, published)
         claim.location = _location(doc, claim, entities)
     # "one room", "one site": a lone "one" is a count only when something happened to it
     dropped = {c.claim_id for c, n in zip(claims, claim_numbers)
@@ -1087,20 +1086,34 @@ def _previous_sentence_start(doc: Doc, sentence: Span) -> int:
     return doc[sentence.start - 1].sent.start_char
 
 
-def _period(doc: Doc, claim: Claim, number: _Number, dates: list[DateRecord], total: Claim | None) -> str | None:
+_SINCE = re.compile(r"\bsince\s+(?:the\s+(?:start|beginning|outbreak)\s+of\s+)?$", re.I)
+
+
+def _open_ended(text: str, date: DateRecord, published: str | None) -> str | None:
+    """``START/published`` for "since March 2011": the figure covers everything up to publication."""
+    if published is None or date.value is None or "/" in date.value:
+        return date.value
+    if _SINCE.search(text[max(0, date.start - 40):date.start]) and date.value < published:
+        return f"{date.value}/{published}"
+    return date.value
+
+
+def _period(doc: Doc, claim: Claim, number: _Number, dates: list[DateRecord], total: Claim | None,
+            published: str | None = None) -> str | None:
     in_sentence = [d for d in dates if d.value is not None and d.granularity != "duration"
                    and claim.sentence_start <= d.start < claim.sentence_end]
     if not in_sentence:
         return total.period if total is not None else None
+    text = doc.text
     anchor = doc[number.counted_token] if number.counted_token is not None else doc[number.core_end - 1]
     verb = _first_verb(anchor)
     if verb is not None:
         attached = [d for d in in_sentence if _date_verb(doc, d) is verb]
         if attached:
-            return min(attached, key=lambda d: abs(d.start - claim.end)).value
+            return _open_ended(text, min(attached, key=lambda d: abs(d.start - claim.end)), published)
     if total is not None and total.period is not None:
         return total.period
-    return min(in_sentence, key=lambda d: abs(d.start - claim.start)).value
+    return _open_ended(text, min(in_sentence, key=lambda d: abs(d.start - claim.start)), published)
 
 
 def _is_scene(doc: Doc, entity: Entity) -> bool:
