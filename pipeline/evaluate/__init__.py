@@ -210,6 +210,17 @@ class Accuracy:
         return self.correct / self.total if self.total else 0.0
 
 
+def match_records(
+    annotations: Sequence[dict[str, Any]],
+    records: Sequence[Any],
+    matches: Callable[[tuple[int, int], tuple[int, int]], bool] = overlaps_half,
+) -> tuple[list[tuple[int, int]], "Counts"]:
+    """Match gold annotations to records by their spans: the pairs and the P/R counts they give."""
+    pairs = match_spans([(a["start"], a["end"]) for a in annotations],
+                        [(r.start, r.end) for r in records], matches)
+    return pairs, Counts(tp=len(pairs), fp=len(records) - len(pairs), fn=len(annotations) - len(pairs))
+
+
 def unmatched_errors(name: str, text: str, annotations: Sequence[dict[str, Any]],
                      predicted: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> list[str]:
     """Readable lines for gold spans nobody found and predictions nobody annotated."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans,
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_records,
                                overlaps_any, span_row, unmatched_errors)
 
 #: Relative tolerance of value accuracy: "1.6 million" read as 1,600,000 vs 1,600,001.
@@ -61,9 +61,7 @@ def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, A
     annotations = gold.annotations
     claims = result.claims
     text = result.document.text
-    pairs = match_spans([(a["start"], a["end"]) for a in annotations],
-                        [(c.start, c.end) for c in claims], overlaps_any)
-    counts = Counts(tp=len(pairs), fp=len(claims) - len(pairs), fn=len(annotations) - len(pairs))
+    pairs, counts = match_records(annotations, claims, overlaps_any)
     accuracy = {name: Accuracy() for name in _FIELDS}
     errors: list[str] = []
     pred_of_gold = dict(pairs)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans,
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_records,
                                overlaps_any, span_row, unmatched_errors)
 
 _FIELDS = ("value", "granularity", "value_points")
@@ -25,9 +25,7 @@ def score_document(gold: GoldDocument, result: Any) -> tuple[Counts, dict[str, A
     annotations = gold.annotations
     dates = result.dates
     text = result.document.text
-    pairs = match_spans([(a["start"], a["end"]) for a in annotations],
-                        [(d.start, d.end) for d in dates], overlaps_any)
-    counts = Counts(tp=len(pairs), fp=len(dates) - len(pairs), fn=len(annotations) - len(pairs))
+    pairs, counts = match_records(annotations, dates, overlaps_any)
     accuracy = {name: Accuracy() for name in _FIELDS}
     errors: list[str] = []
     name = gold.name

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_spans
+from pipeline.evaluate import Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_records
 
 __all__ = ["evaluate", "normalise_speaker", "same_speaker", "KIND_GROUPS"]
 
@@ -121,8 +121,8 @@ def _score(pairs: Sequence[tuple[GoldDocument, Any]], kinds: frozenset[str] | No
     for gold_doc, result in pairs:
         gold = [a for a in gold_doc.annotations if _in_group(a.get("kind"), kinds)]
         predicted = [q for q in result.quotes if _in_group(q.kind, kinds)]
-        matched = match_spans([(a["start"], a["end"]) for a in gold], [(q.start, q.end) for q in predicted])
-        counts.add(Counts(tp=len(matched), fp=len(predicted) - len(matched), fn=len(gold) - len(matched)))
+        matched, matched_counts = match_records(gold, predicted)
+        counts.add(matched_counts)
         for gi, pi in matched:
             ok = same_speaker(gold[gi], predicted[pi])
             speaker.add(ok)
