@@ -249,6 +249,17 @@ def span_row(scored: Iterable[tuple[Counts, dict[str, Accuracy], list[str]]], n_
     return row
 
 
+def span_report(task: str, pairs: Sequence[tuple["GoldDocument", Any]],
+                score_document: Callable[["GoldDocument", Any], tuple[Counts, dict[str, Accuracy], list[str]]],
+                make_row: Callable[[list, int], dict[str, Any]]) -> "Report":
+    """Score each document once, then sum the scores overall and per document type."""
+    scored = {id(gold): score_document(gold, result) for gold, result in pairs}
+    groups = {group: make_row([scored[id(gold)] for gold, _ in members], len(members))
+              for group, members in by_doc_type(pairs).items()}
+    errors = [error for gold, _ in pairs for error in scored[id(gold)][2]]
+    return Report(task=task, n_documents=len(pairs), rows=group_rows(groups), errors=errors)
+
+
 @dataclass
 class Report:
     """Scores of one task: ``rows`` of ``{"group": ..., metric: value}``.

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_records,
-                               overlaps_any, span_row, unmatched_errors)
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, match_records, overlaps_any,
+                               span_report, span_row, unmatched_errors)
 
 #: Relative tolerance of value accuracy: "1.6 million" read as 1,600,000 vs 1,600,001.
 VALUE_TOLERANCE = 0.005
@@ -102,10 +102,4 @@ def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_document
 
 def evaluate(pairs: list[tuple[GoldDocument, Any]]) -> Report:
     """P/R/F1 of claim spans and accuracy of their fields, overall and per document type."""
-    scored = {id(gold): score_document(gold, result) for gold, result in pairs}
-    groups = {
-        group: _row([scored[id(gold)] for gold, _ in members], len(members))
-        for group, members in by_doc_type(pairs).items()
-    }
-    errors = [error for gold, _ in pairs for error in scored[id(gold)][2]]
-    return Report(task="claims", n_documents=len(pairs), rows=group_rows(groups), errors=errors)
+    return span_report("claims", pairs, score_document, _row)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, by_doc_type, group_rows, match_records,
-                               overlaps_any, span_row, unmatched_errors)
+from pipeline.evaluate import (Accuracy, Counts, GoldDocument, Report, match_records, overlaps_any,
+                               span_report, span_row, unmatched_errors)
 
 _FIELDS = ("value", "granularity", "value_points")
 
@@ -49,10 +49,4 @@ def _row(scored: list[tuple[Counts, dict[str, Accuracy], list[str]]], n_document
 
 def evaluate(pairs: list[tuple[GoldDocument, Any]]) -> Report:
     """P/R/F1 of date spans and accuracy of their values, overall and per document type."""
-    scored = {id(gold): score_document(gold, result) for gold, result in pairs}
-    groups = {
-        group: _row([scored[id(gold)] for gold, _ in members], len(members))
-        for group, members in by_doc_type(pairs).items()
-    }
-    errors = [error for gold, _ in pairs for error in scored[id(gold)][2]]
-    return Report(task="dates", n_documents=len(pairs), rows=group_rows(groups), errors=errors)
+    return span_report("dates", pairs, score_document, _row)
