@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -43,6 +41,7 @@ from .numbers import (
     UNITS,
     VAGUE_PREFIXES,
     VAGUE_WORDS,
+    cached_matcher,
     counts_following_noun,
     is_ordinal,
     parse_figure,
@@ -81,7 +80,6 @@ _PART_BEFORE_RE = re.compile(
 )
 _PART_PRONOUNS = {"them", "whom", "which", "these", "those"}
 _NOT_COUNTED = TIME_UNITS | {"time", "percent", "%"}
-_NOUN_EVENTS = NOUN_EVENTS
 _PASS_THROUGH_VERBS = {"include", "accord", "be", "remain", "have", "continue", "leave", "reach", "stand",
                        "number", "total", "exceed", "rise", "climb", "increase"}
 _PLACE_LABELS = {"GPE", "LOC"}
@@ -110,12 +108,7 @@ class _Number:
     of_pronoun: bool = False
 
 
-@lru_cache(maxsize=4)
-def _matcher(vocab) -> Matcher:
-    matcher = Matcher(vocab)
-    for key, patterns in NUMBER_PATTERNS.items():
-        matcher.add(key, patterns)
-    return matcher
+_matcher = cached_matcher(NUMBER_PATTERNS)
 
 
 def _is_number_word(token: Token) -> bool:
@@ -193,9 +186,12 @@ def _line_start(text: str, token: Token) -> bool:
     return token.idx == 0 or text[token.idx - 1] == "\n"
 
 
+_CODE_RE = re.compile(r"[/=&_\\]|%[0-9A-Fa-f]{2}|www\.|\.html?\b|\d{4}-\d\d-\d\d|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d[.:]\d\d[.:]\d\d")
+
+
 def _looks_like_code(chunk: str) -> bool:
     """Links, file names and identifiers: "after=2016-07-01", "Screen_Shot_2017-05-11.png"."""
-    return bool(re.search(r"[/=&_\\]|%[0-9A-Fa-f]{2}|www\.|\.html?\b|\d{4}-\d\d-\d\d|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\d[.:]\d\d[.:]\d\d", chunk))
+    return bool(_CODE_RE.search(chunk))
 
 
 def _word_around(text: str, span: Span) -> str:
@@ -636,8 +632,8 @@ def _event(number: _Number, doc: Doc) -> str | None:
                         "missing", "miss", "disappear", "disappeared", "detain", "detained",
                         "kill", "injure", "injured", "displace", "displaced", "arrest", "unaccounted"}:
                 return EVENT_LEMMAS[child.lemma_.lower()]
-    if counted in _NOUN_EVENTS:
-        return _death_event(anchor) if _NOUN_EVENTS[counted] == "killed" else _NOUN_EVENTS[counted]
+    if counted in NOUN_EVENTS:
+        return _death_event(anchor) if NOUN_EVENTS[counted] == "killed" else NOUN_EVENTS[counted]
     for child in anchor.children:
         if child.dep_ == "amod" and child.lemma_.lower() in EVENT_LEMMAS:
             return EVENT_LEMMAS[child.lemma_.lower()]
@@ -849,7 +845,7 @@ def extract_claims(
                                if t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS)
             noun = next((t for t in label if t.tag_ in {"NNS", "NNPS"}), None)
             claim.counted = _counted_lemma(noun) if noun is not None else None
-        claim.period = _period(doc, claim, number, dates, total, published)
+        claim.period = _period(doc, text, claim, number, dates, total, published)
         claim.location = _location(doc, claim, entities)
     # "one room", "one site": a lone "one" is a count only when something happened to it
     dropped = {c.claim_id for c, n in zip(claims, claim_numbers)
@@ -1098,13 +1094,12 @@ def _open_ended(text: str, date: DateRecord, published: str | None) -> str | Non
     return date.value
 
 
-def _period(doc: Doc, claim: Claim, number: _Number, dates: list[DateRecord], total: Claim | None,
-            published: str | None = None) -> str | None:
+def _period(doc: Doc, text: str, claim: Claim, number: _Number, dates: list[DateRecord],
+            total: Claim | None, published: str | None = None) -> str | None:
     in_sentence = [d for d in dates if d.value is not None and d.granularity != "duration"
                    and claim.sentence_start <= d.start < claim.sentence_end]
     if not in_sentence:
         return total.period if total is not None else None
-    text = doc.text
     anchor = doc[number.counted_token] if number.counted_token is not None else doc[number.core_end - 1]
     verb = _first_verb(anchor)
     if verb is not None:

@@ -14,13 +14,12 @@ import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline.records import DateRecord
 
-from .numbers import UNITS, counts_following_noun
+from .numbers import UNITS, cached_matcher, counts_following_noun
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -452,12 +451,7 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end] if end > start else None
 
 
-@lru_cache(maxsize=4)
-def _matcher(vocab) -> Matcher:
-    matcher = Matcher(vocab)
-    for key, patterns in DATE_PATTERNS.items():
-        matcher.add(key, patterns)
-    return matcher
+_matcher = cached_matcher(DATE_PATTERNS)
 
 
 def _matched_spans(doc: Doc) -> list[Span]:

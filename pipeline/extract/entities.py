@@ -27,7 +27,7 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", 
                          "WORK_OF_ART", "LANGUAGE", "DISEASE"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
-_TRAILING_CONJUNCTION = re.compile(r"\s+(?:and|&|or)$")
+TRAILING_CONJUNCTION = re.compile(r"\s+(?:and|&|or)$")
 # "Northwest Syria Health Alliance (NWSHA)": an acronym defined in brackets after a name
 _DEFINED_ACRONYM = re.compile(r"\s*\(((?:[A-Z][a-z]+ )?[A-Z][A-Za-z&-]{1,11})\)")  # (NWSHA), (Africa CDC)
 # Labels the small model gives to names of people it does not know ("Salma" -> GPE)
@@ -63,7 +63,7 @@ def clean_name(text: str) -> str:
     name = " ".join(text.split())
     name = _POSSESSIVE.sub("", name)
     name = _LEADING_THE.sub("", name)
-    name = _TRAILING_CONJUNCTION.sub("", name)  # "Knack and": the model ran into "and"
+    name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": the model ran into "and"
     return name.strip(" .,;:()[]\"“”‘’'")
 
 
@@ -178,6 +178,7 @@ def _complete_person_names(doc: Doc, mentions: list) -> list:
     space apart are one person. Titles ("Dr") and role nouns ("Lawyer") are not names.
     """
     taken = {i for span, *_ in mentions for i in range(span.start, span.end)}
+    doc_text = doc.text  # Doc.text is rebuilt from the tokens on every access
     out: list = []
     for span, text, name, label in mentions:
         if label in ("PERSON", "GPE", "ORG", "NORP") and not _has_org_word(name):
@@ -194,7 +195,7 @@ def _complete_person_names(doc: Doc, mentions: list) -> list:
                 label = fix_label(name, "PERSON" if label == "PERSON" else label)
         if out and label == "PERSON" and out[-1][3] == "PERSON":
             p_span, p_text, p_name, _ = out[-1]
-            if doc.text[p_span.start_char + len(p_text): span.start_char] == " ":
+            if doc_text[p_span.start_char + len(p_text): span.start_char] == " ":
                 joined = doc[p_span.start: span.end]
                 out[-1] = (joined, joined.text.rstrip(), clean_name(joined.text), "PERSON")
                 continue
@@ -208,12 +209,13 @@ def _merge_split_orgs(doc: Doc, mentions: list) -> list:
     The model often cuts "the Syria Shelter Network" into "the Syria" (ORG) + "Shelter Network";
     two mentions one space apart, the second an organisation, are one organisation.
     """
+    doc_text = doc.text  # Doc.text is rebuilt from the tokens on every access
     merged: list = []
     for mention in mentions:
         span, text, name, label = mention
         if merged:
             p_span, p_text, p_name, p_label = merged[-1]
-            gap = doc.text[p_span.start_char + len(p_text): span.start_char]
+            gap = doc_text[p_span.start_char + len(p_text): span.start_char]
             if (gap == " " and label == "ORG" and p_label in ("ORG", "GPE", "NORP", "LOC")
                     and (_has_org_word(name) or name.isupper()) and not _has_org_word(p_name)):
                 joined = doc[p_span.start: span.end]

@@ -7,6 +7,9 @@ table is documented in ``docs/claims_and_dates.md``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from spacy.matcher import Matcher
 
 #: Cardinal number words below one hundred.
 UNITS: dict[str, int] = {
@@ -281,3 +284,16 @@ def counts_following_noun(token) -> bool:
         and head.lower_ not in TIME_UNITS
         and not (before is not None and before.pos_ in {"DET", "PRON"})
     )
+
+
+def cached_matcher(patterns: dict[str, list[list[dict]]]):
+    """A ``vocab -> Matcher`` function holding ``patterns``, built once per vocab."""
+
+    @lru_cache(maxsize=4)
+    def build(vocab) -> Matcher:
+        matcher = Matcher(vocab)
+        for key, rules in patterns.items():
+            matcher.add(key, rules)
+        return matcher
+
+    return build

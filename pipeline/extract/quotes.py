@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from pipeline.extract import quote_cues as cues
+from pipeline.extract.entities import TRAILING_CONJUNCTION
 from pipeline.records import Entity, Quote
 
 __all__ = ["QuoteSpan", "extract_quotes", "find_quote_spans"]
@@ -771,7 +772,7 @@ def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -
         else:
             return None
         name = _strip_det(name).split(" (")[0]  # "Africa CDC (Africa" : an acronym bracket
-        name = re.sub(r"\s+(?:and|&|or)$", "", name)  # "Knack and": an entity run into a conjunction
+        name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": an entity run into a conjunction
         if label in ("ORG", None) or " " not in name:
             org = _org_backref(ctx, token, name, start)
             if org is not None:
@@ -1688,14 +1689,15 @@ def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
     """
     text = doc.text
     orgs = {e.canonical.lower(): e.canonical for e in entities if e.label == "ORG"}
-    for start, end in paragraph_spans(text):
+    paragraphs = paragraph_spans(text)
+    for start, end in paragraphs:
         line = text[start:end]
         if line.startswith("About ") and len(line.split()) <= HEADING_MAX_WORDS:
             name = _strip_det(line[len("About "):])
             if name.lower() in orgs:
                 return orgs[name.lower()]
-    paragraphs = paragraph_spans(text)[:PUBLISHER_PARAGRAPHS]
-    limit = paragraphs[-1][1] if paragraphs else 0
+    opening = paragraphs[:PUBLISHER_PARAGRAPHS]
+    limit = opening[-1][1] if opening else 0
     for token in doc:
         if token.idx >= limit:
             break
