@@ -129,13 +129,9 @@ def _typed(frame, table: str):
     """CSV cells are text: give numeric columns their numbers back."""
     import pandas as pd
 
-    from pipeline.store.schema import columns
+    from pipeline.store.schema import column_types
 
-    if table in TABLES:
-        types = dict(columns(table))
-    else:
-        types = {"speaker_id": "INTEGER", "n_quotes": "INTEGER", "n_documents": "INTEGER",
-                 "group_id": "INTEGER", "is_first": "INTEGER", "similarity": "REAL"}
+    types = dict(column_types(table))
     for column, sql_type in types.items():
         if column in frame.columns and sql_type in ("INTEGER", "REAL"):
             frame[column] = pd.to_numeric(frame[column])

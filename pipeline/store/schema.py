@@ -226,14 +226,19 @@ def ddl() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def table_columns(table: str) -> tuple[str, ...]:
-    """Column names of any store table (record or derived), in order."""
+def column_types(table: str) -> tuple[tuple[str, str], ...]:
+    """(name, declared SQL type) of every column of any store table (record or derived), in order."""
     import sqlite3
 
     conn = sqlite3.connect(":memory:")
     try:
         for statement in ddl():
             conn.execute(statement)
-        return tuple(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+        return tuple((r[1], r[2]) for r in conn.execute(f"PRAGMA table_info({table})"))
     finally:
         conn.close()
+
+
+def table_columns(table: str) -> tuple[str, ...]:
+    """Column names of any store table (record or derived), in order."""
+    return tuple(name for name, _ in column_types(table))

@@ -201,10 +201,10 @@ def apply_to_output(out_dir: str | Path, corrections: dict[str, dict[str, Any]])
     """Give the statements of an existing output the reviewed themes; return rows changed.
 
     A SQLite store (``pipeline.sqlite`` in the folder, or the file itself) is updated through
-    ``pipeline.store.set_statement_themes`` when the store module provides it (it also
-    re-derives the themes of the quotes and claims of the documents touched). A folder of
-    exported JSONL tables is rewritten atomically (``statements.jsonl`` replaced in one
-    rename); its quotes and claims keep their themes until the next run.
+    ``pipeline.store.set_statement_themes``, which also re-derives the themes of the quotes
+    and claims of the documents touched. A folder of exported JSONL tables is rewritten
+    atomically (``statements.jsonl`` replaced in one rename); its quotes and claims keep their
+    themes until the next run.
     """
     out = Path(out_dir)
     changed = 0
@@ -227,25 +227,17 @@ def apply_to_output(out_dir: str | Path, corrections: dict[str, dict[str, Any]])
 
 
 def _apply_to_store(store_path: Path, corrections: dict[str, dict[str, Any]]) -> int:
-    try:
-        from pipeline import store
-    except ImportError:
-        return 0
-    if not hasattr(store, "set_statement_themes"):
-        return 0
-    import pipeline
+    from pipeline.store import iter_rows, open_store, set_statement_themes
 
-    statements = pipeline.load(store_path)["statements"]
-    updates = []
-    for row in statements.to_dict("records"):
-        reviewed = corrections.get(text_key(row["text"]))
-        if reviewed is not None:
-            updates.append({"doc_id": row["doc_id"], "statement_id": row["statement_id"],
-                            "themes": list(reviewed["themes"]), "themes_source": "review"})
-    if updates:
-        result = store.set_statement_themes(store_path, updates)
-        return int(result) if isinstance(result, int) else len(updates)
-    return 0
+    conn = open_store(store_path)  # only the statements: no need to load every table
+    try:
+        updates = [{"doc_id": row["doc_id"], "statement_id": row["statement_id"],
+                    "themes": list(reviewed["themes"])}
+                   for row in iter_rows(conn, "statements")
+                   if (reviewed := corrections.get(text_key(row["text"]))) is not None]
+    finally:
+        conn.close()
+    return set_statement_themes(store_path, updates) if updates else 0
 
 
 def import_review(csv_path: str | Path, corrections_path: str | Path | None = None,
