@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from pipeline.analysis import analyse_doc
 from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
+from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.nlp import load_nlp
 from pipeline.output import write_json_atomic
 from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
@@ -77,6 +78,7 @@ def iter_documents(
     inputs: Iterable[tuple[Path, str | None]],
     metadata: dict[str, dict] | None,
     summary: RunSummary,
+    limits: Limits | None = None,
 ) -> Iterator[Document]:
     """Read every input (from ``iter_input_paths``), yielding documents and noting skips."""
     seen: dict[str, str] = {}
@@ -89,7 +91,7 @@ def iter_documents(
         if metadata:
             row = metadata.get(source) or metadata.get(path.name)
         try:
-            document = read_document(path, row)
+            document = read_document(path, row, limits)
         except IngestError as exc:
             yield _failed(source, f"{exc.kind}: {exc}")
             continue
@@ -148,6 +150,7 @@ def run(
     batch_size: int = 16,
     store: str | Path | None = None,
     force: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> RunSummary:
@@ -163,6 +166,8 @@ def run(
         The store file to write (default ``out_dir/pipeline.sqlite``).
     force : bool
         Analyse every document again, even those already stored unchanged.
+    limits : Limits
+        Per-document size and time limits (:mod:`pipeline.limits`).
     on_start, on_document : callable, optional
         ``on_start`` receives the number of documents to read (skipped files excluded),
         ``on_document`` every result as it is stored.
@@ -183,7 +188,7 @@ def run(
     if on_start:
         on_start(sum(1 for _, skip in inputs if not skip))
     with StoreWriter(store_path, force=force) as writer:
-        documents = writer.skip_unchanged(iter_documents(inputs, metadata, summary))
+        documents = writer.skip_unchanged(iter_documents(inputs, metadata, summary, limits))
         for result in process_documents(documents, model=model, batch_size=batch_size):
             writer.write(result)
             document = result.document

@@ -51,6 +51,10 @@ def run(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse documents again even when unchanged.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_mb: Annotated[float, typer.Option(min=0, help="Largest input file in MiB (0: no limit).")] = 50,
+    max_chars: Annotated[int, typer.Option(min=0, help="Longest text in characters (0: no limit).")] = 1_000_000,
+    max_pages: Annotated[int, typer.Option(min=0, help="Most PDF pages (0: no limit).")] = 2_000,
+    max_seconds: Annotated[float, typer.Option(min=0, help="Longest analysis of one document (0: no limit).")] = 300,
 ) -> None:
     """Process publications into the SQLite store (OUT/pipeline.sqlite) and print a summary.
 
@@ -58,6 +62,7 @@ def run(
     replaced. JSON Lines, CSV and Parquet come from `ngo-pipeline export`.
     """
     from pipeline.batch import run as run_batch
+    from pipeline.limits import MB, Limits
     from pipeline.nlp import ModelNotFound
     from pipeline.store import StoreError
 
@@ -77,6 +82,8 @@ def run(
             summary = run_batch(
                 paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
                 store=store, force=force,
+                limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
+                              max_seconds=max_seconds),
                 on_start=lambda total: progress.update(task, total=total),
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
             )

@@ -11,6 +11,7 @@ from pipeline.ingest.dates import find_dateline, is_dateline, to_iso_date
 from pipeline.ingest.errors import IngestError
 from pipeline.ingest.formats import READERS, clean_extracted
 from pipeline.ingest.normalise import detect_language, normalise_text
+from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.records import Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
@@ -66,7 +67,7 @@ def _merge(given: dict[str, Any], own: dict[str, Any], text: str) -> dict[str, A
     return merged
 
 
-def read_document(path: str | Path, metadata: dict | None = None) -> Document:
+def read_document(path: str | Path, metadata: dict | None = None, limits: Limits | None = None) -> Document:
     """Read one file into a :class:`Document` with normalised text.
 
     Parameters
@@ -78,6 +79,8 @@ def read_document(path: str | Path, metadata: dict | None = None) -> Document:
         One row of :func:`load_metadata` (``title``, ``organisation``, ``published``,
         ``author``), or the whole mapping, in which case the row is found by file name.
         Its values win over the file's own metadata, which wins over the text.
+    limits : Limits, optional
+        Size limits (default :data:`~pipeline.limits.DEFAULT_LIMITS`).
 
     Returns
     -------

@@ -1,0 +1,39 @@
+"""Per-document limits: one document exceeding them becomes an error record, never a stopped batch.
+
+Ingest enforces the size limits (``max_bytes`` on the file, ``max_chars`` on the extracted text,
+``max_pages`` on PDFs); the batch enforces ``max_seconds`` on each document's analysis.
+Every limit is a flag of ``ngo-pipeline run``; ``0`` switches a limit off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits applied to every document of a run.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Largest input file read, in bytes (``too_large`` above it). Default 50 MiB.
+    max_chars : int
+        Longest normalised text analysed, in characters (``too_large`` above it). spaCy's
+        parser needs about 1 GB of memory per 100,000 words, and its own ``max_length`` is
+        1,000,000 characters, which is the default here.
+    max_pages : int
+        Most PDF pages read (``too_large`` above it). Default 2,000.
+    max_seconds : float
+        Longest analysis of one document after parsing, in seconds (``timeout`` above it).
+        Default 300.
+    """
+
+    max_bytes: int = 50 * MB
+    max_chars: int = 1_000_000
+    max_pages: int = 2_000
+    max_seconds: float = 300.0
+
+
+DEFAULT_LIMITS = Limits()
