@@ -18,7 +18,7 @@ from pipeline.extract.dates import extract_dates
 from pipeline.extract.entities import extract_entities
 from pipeline.extract.quotes import extract_quotes
 from pipeline.ingest import read_document, read_text
-from pipeline.nlp import load_nlp
+from pipeline.nlp import doc_text, load_nlp
 from pipeline.records import Document, DocumentResult, Quote, Statement
 from pipeline.themes.classifier import ThemeClassifier, extract_statements
 
@@ -48,7 +48,7 @@ def analyse_doc(document: Document, doc: Doc, classifier: ThemeClassifier) -> Do
     -------
     DocumentResult
     """
-    if doc.text != document.text:
+    if doc_text(doc) != document.text:  # builds the text the extractors share
         raise ValueError("the spaCy Doc was not built from this document's text")
     entities = extract_entities(doc)
     dates = extract_dates(doc, document.published)
@@ -58,6 +58,22 @@ def analyse_doc(document: Document, doc: Doc, classifier: ThemeClassifier) -> Do
     for record in (*quotes, *claims):
         record.themes = _themes_of_span(record.start, record.end, statements)
     return DocumentResult(document, entities, quotes, claims, dates, statements)
+
+
+def is_path(text_or_path: str | PathLike) -> bool:
+    """True for a path-like object or a string naming an existing file; False for a text.
+
+    A one-line text may be longer than the system allows a file name to be (``OSError``:
+    file name too long), which only means it is not a path.
+    """
+    if isinstance(text_or_path, PathLike):
+        return True
+    if "\n" in text_or_path or len(text_or_path) >= 4096:
+        return False
+    try:
+        return Path(text_or_path).is_file()
+    except (OSError, ValueError):  # name too long; an embedded NUL
+        return False
 
 
 def analyse(
@@ -93,11 +109,7 @@ def analyse(
     >>> result.quotes[0].speaker
     'Rana Aziz'
     """
-    is_path = isinstance(text_or_path, PathLike) or (
-        isinstance(text_or_path, str) and "\n" not in text_or_path and len(text_or_path) < 4096
-        and Path(text_or_path).is_file()
-    )
-    if is_path:
+    if is_path(text_or_path):
         overrides = {k: v for k, v in (("published", published), ("title", title),
                                         ("organisation", organisation)) if v}
         document = read_document(text_or_path, overrides or None)

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from pipeline import analyse
 from pipeline.records import TABLES
 from pipeline.schema import validation_errors
 from tests.conftest import REPO, SAMPLE_CORPUS
@@ -218,3 +219,12 @@ def test_second_identical_run_inserts_nothing(shared_run, shared_corpus, tmp_pat
     assert (again.documents_inserted, again.documents_replaced, again.documents_unchanged) == (0, 0, 53)
     assert sum(again.records.values()) == 0 and again.totals == first.totals
     assert store.read_bytes() == before
+
+
+def test_analyse_takes_a_long_one_line_text_for_a_text():
+    """A one-line text longer than a file name may be (255 bytes) is analysed, not stat'ed."""
+    text = "“Nobody is safe,” said Rana Aziz of the Syria Shelter Network. " * 8
+    assert len(text) > 300 and "\n" not in text
+    result = analyse(text, published="2023-05-02")
+    assert result.document.format == "text"
+    assert any(q.speaker == "Rana Aziz" for q in result.quotes)

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
+from spacy.attrs import LIKE_NUM, ORTH
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from pipeline.nlp import doc_text
 from pipeline.records import Claim, DateRecord, Entity
 
 from .quote_cues import SOURCE_DOCUMENT_NOUNS
@@ -108,7 +112,8 @@ class _Number:
     of_pronoun: bool = False
 
 
-_matcher = cached_matcher(NUMBER_PATTERNS)
+# every number pattern holds a scale or vague-quantity word: the Matcher only runs near them
+_matcher = cached_matcher(NUMBER_PATTERNS, [*VAGUE_WORDS, *_SCALE_WORDS, *_VAGUE_SCALES, "dozen"])
 
 
 def _is_number_word(token: Token) -> bool:
@@ -120,6 +125,25 @@ def _digits(token: Token) -> bool:
     return parse_figure(token.text) is not None
 
 
+@lru_cache(maxsize=50_000)
+def _may_start_number(text: str) -> bool:
+    return bool(_RANGE_TOKEN_RE.match(text)) or text.startswith("~")
+
+
+def _number_start_candidates(doc: Doc) -> list[int]:
+    """Indices of the tokens a number phrase may start at (like_num, "10-20", "~26%"), in order.
+
+    Read from token arrays, so the scan in :func:`_number_spans` only visits these tokens.
+    """
+    if not len(doc):
+        return []
+    attrs = doc.to_array([ORTH, LIKE_NUM])
+    distinct, position = np.unique(attrs[:, 0], return_inverse=True)
+    strings = doc.vocab.strings
+    by_text = np.fromiter((_may_start_number(strings[int(o)]) for o in distinct), dtype=bool, count=len(distinct))
+    return np.flatnonzero(attrs[:, 1].astype(bool) | by_text[position.ravel()]).tolist()
+
+
 def _number_spans(doc: Doc) -> list[tuple[Span, str]]:
     """Number phrases: Matcher hits for vague/word quantities plus runs of number tokens."""
     found: list[Span] = []
@@ -129,15 +153,16 @@ def _number_spans(doc: Doc) -> list[tuple[Span, str]]:
         found.append(span)
         kinds[(start, end)] = doc.vocab.strings[match_id]
     i = 0
-    while i < len(doc):
+    for candidate in _number_start_candidates(doc):
+        if candidate < i:
+            continue  # inside the phrase found last
+        i = candidate
         token = doc[i]
         range_token = _RANGE_TOKEN_RE.match(token.text)
         approximate = token.text.startswith("~") and parse_figure(token.text[1:]) is not None  # "~26%"
         if not (token.like_num or range_token or approximate) or is_ordinal(token.text):
-            i += 1
             continue
         if not range_token and not approximate and not _is_number_word(token):
-            i += 1
             continue
         end = i + 1
         # extend over scale words and number words: "1.5 million", "twenty-three", "$5m"
@@ -395,18 +420,27 @@ def _is_year(span: Span) -> bool:
     return not counts_following_noun(span[0])
 
 
-def _qualifier_before(doc: Doc, index: int) -> tuple[str | None, int]:
-    """The qualifier ending just before token ``index`` and the token it starts at."""
-    best: tuple[str | None, int] = (None, index)
+@lru_cache(maxsize=1)
+def _qualifier_phrases() -> list[tuple[int, dict[tuple[str, ...], str]]]:
+    """``[(length, {words: qualifier})]``, longest first; a phrase listed twice keeps its first qualifier."""
+    by_length: dict[int, dict[tuple[str, ...], str]] = {}
     for qualifier, phrases in QUALIFIERS.items():
         for phrase in phrases:
-            words = phrase.split()
-            start = index - len(words)
-            if start < 0:
-                continue
-            if [t.lower_ for t in doc[start:index]] == words and start < best[1]:
-                best = (qualifier, start)
-    return best
+            words = tuple(phrase.split())
+            if words:
+                by_length.setdefault(len(words), {}).setdefault(words, qualifier)
+    return sorted(by_length.items(), reverse=True)
+
+
+def _qualifier_before(doc: Doc, index: int) -> tuple[str | None, int]:
+    """The qualifier ending just before token ``index`` and the token it starts at (the longest wins)."""
+    for length, phrases in _qualifier_phrases():
+        start = index - length
+        if start >= 0:
+            qualifier = phrases.get(tuple(t.lower_ for t in doc[start:index]))
+            if qualifier is not None:
+                return qualifier, start
+    return None, index
 
 
 def _unit(doc: Doc, number: _Number) -> None:
@@ -737,7 +771,7 @@ def extract_claims(
         ``flags`` holds ``parts_exceed_total`` where sub-counts contradict their total
         (:func:`flag_inconsistent_parts`).
     """
-    text = doc.text  # Doc.text is rebuilt from the tokens on every access
+    text = doc_text(doc)  # Doc.text is rebuilt from the tokens on every access
     entities = _entities_or_doc(doc, entities)
     date_chars = [(d.start, d.end) for d in dates]
     numbers: list[_Number] = []

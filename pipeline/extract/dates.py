@@ -289,6 +289,74 @@ def _resolve_calendar_words(expression: str, anchor: datetime, prefer: str) -> t
     return None
 
 
+_MONTH_NUMBERS = {name: number for number, name in enumerate(MONTHS, start=1)}
+_ABSOLUTE_RE = re.compile(
+    rf"^(?:(?P<day>[1-9]|[12]\d|3[01]) (?P<month>{'|'.join(MONTHS)}) (?P<year>(?:1[89]|20)\d\d)"
+    rf"|(?P<month2>{'|'.join(MONTHS)}) (?:(?P<day2>[1-9]|[12]\d|3[01]),? )?(?P<year2>(?:1[89]|20)\d\d)"
+    r"|(?P<year3>(?:1[89]|20)\d\d))$",
+    re.I,
+)
+
+
+def _absolute_date(expression: str) -> tuple[datetime, str] | None:
+    """``(date, period)`` of "2021", "March 2021", "1 March 2021", "March 1, 2021"; else None.
+
+    The commonest date expressions, read without dateparser (about 1 ms a call): they name
+    their own calendar unit, so neither the anchor nor the direction matters. The results
+    equal dateparser's (``tests/test_speed_equivalence.py``); anything else, an impossible
+    day included, goes to dateparser.
+    """
+    match = _ABSOLUTE_RE.match(expression)
+    if match is None:
+        return None
+    year = int(match["year"] or match["year2"] or match["year3"])
+    month_name = match["month"] or match["month2"]
+    if month_name is None:
+        return datetime(year, 1, 1), "year"
+    day = match["day"] or match["day2"]
+    try:
+        date = datetime(year, _MONTH_NUMBERS[month_name.lower()], int(day or 1))
+    except ValueError:
+        return None
+    return date, ("day" if day else "month")
+
+
+_YEARLESS_RE = re.compile(
+    rf"^(?:(?P<day>[1-9]|[12]\d|3[01]) (?P<month>{'|'.join(MONTHS)})"
+    rf"|(?P<month2>{'|'.join(MONTHS)})(?: (?P<day2>[1-9]|[12]\d|3[01]))?)$",
+    re.I,
+)
+
+
+def _yearless_date(expression: str, base: datetime, prefer: str) -> tuple[datetime, str] | None:
+    """``(date, period)`` of "March", "12 March", "March 12" as dateparser reads them, else None.
+
+    dateparser puts a month or day without a year in the base's year, then moves it a year
+    back when it falls after the base (``prefer="past"``), or a year on when it does not
+    (``"future"``); a month alone counts from its first day. The same rule here, checked
+    against dateparser in ``tests/test_speed_equivalence.py``; 29 February, impossible days
+    and a month alone after the 28th of the base's month go to dateparser.
+    """
+    match = _YEARLESS_RE.match(expression)
+    if match is None or prefer not in {"past", "future"}:
+        return None
+    month = _MONTH_NUMBERS[(match["month"] or match["month2"]).lower()]
+    day = match["day"] or match["day2"]
+    if day is not None and (month, int(day)) == (2, 29):
+        return None
+    if day is None and base.day > 28:
+        return None  # dateparser first puts the base's day in that month ("30 February"): its own rules
+    try:
+        date = datetime(base.year, month, int(day or 1))
+    except ValueError:
+        return None
+    if prefer == "past" and date > base:
+        date = date.replace(year=base.year - 1)
+    elif prefer == "future" and date <= base:
+        date = date.replace(year=base.year + 1)
+    return date, ("day" if day else "month")
+
+
 @lru_cache(maxsize=4096)
 def resolve_point(expression: str, anchor: datetime | None, prefer: str = "past") -> tuple[str, str] | None:
     """Resolve one point in time to ``(value, granularity)`` or None.
@@ -305,18 +373,22 @@ def resolve_point(expression: str, anchor: datetime | None, prefer: str = "past"
         if special is not None:
             results.add(special)
             continue
-        data = _date_parser(base, prefer).get_date_data(expression)
-        if data.date_obj is None:
-            return None
-        if data.period == "week":
-            results.add(_week_span(data.date_obj))
-            continue
-        if data.period not in {"day", "month", "year"}:
-            return None
-        date = data.date_obj
-        if prefer == "future" and data.period == "month" and (date.year - 1, date.month) == (base.year, base.month):
+        absolute = _absolute_date(expression) or _yearless_date(expression, base, prefer)
+        if absolute is not None:
+            date, period = absolute
+        else:
+            data = _date_parser(base, prefer).get_date_data(expression)
+            if data.date_obj is None:
+                return None
+            if data.period == "week":
+                results.add(_week_span(data.date_obj))
+                continue
+            if data.period not in {"day", "month", "year"}:
+                return None
+            date, period = data.date_obj, data.period
+        if prefer == "future" and period == "month" and (date.year - 1, date.month) == (base.year, base.month):
             date = date.replace(year=base.year)  # "in December", written in December, is this December
-        results.add(_format(date, data.period))
+        results.add(_format(date, period))
     if len(results) != 1:
         return None
     return results.pop()
@@ -451,12 +523,38 @@ def _trim(span: Span) -> Span | None:
     return doc[start:end] if end > start else None
 
 
-_matcher = cached_matcher(DATE_PATTERNS)
+#: Tokens every date pattern holds (a month, a year, a unit of time...): the Matcher only runs
+#: near them (:class:`~pipeline.extract.numbers.AnchoredMatcher`). The long range patterns
+#: (up to 16 tokens) all hold a month name and run apart, near month names only, so the
+#: short ones search narrow windows around the commoner years and units of time.
+_LONG_DATE_LABELS = ("MONTH_RANGE", "EDGE_RANGE")
+_DATE_ANCHOR_WORDS = frozenset(
+    _MONTH_WORDS + _TIME_UNIT_WORDS
+    + ["summer", "spring", "autumn", "fall", "winter", "fortnight", "hours", "minutes", "days", "weeks", "months", "years"]
+)
+_DATE_ANCHOR_REGEXES = (
+    _YEAR_SHAPE,
+    r"^(1[89]\d\d|20\d\d)[–—-](1[89]\d\d|20\d\d)$",
+    r"^(\d{1,2}[-/.]\d{1,2}[-/.](\d\d)?\d\d|\d{4}-\d\d-\d\d)$",
+)
+_long_matcher = cached_matcher({label: DATE_PATTERNS[label] for label in _LONG_DATE_LABELS}, _MONTH_WORDS)
+_short_matcher = cached_matcher(
+    {label: rules for label, rules in DATE_PATTERNS.items() if label not in _LONG_DATE_LABELS},
+    _DATE_ANCHOR_WORDS, _DATE_ANCHOR_REGEXES,
+)
+
+
+def date_matches(doc: Doc) -> list[tuple[int, int, int]]:
+    """``(match_id, start, end)`` of :data:`DATE_PATTERNS` in ``doc``, sorted.
+
+    The order does not matter to the callers (candidates are chosen by length, then start).
+    """
+    return sorted(_long_matcher(doc.vocab)(doc) + _short_matcher(doc.vocab)(doc), key=lambda m: (m[1], m[2], m[0]))
 
 
 def _matched_spans(doc: Doc) -> list[Span]:
     spans = []
-    for match_id, start, end in _matcher(doc.vocab)(doc):
+    for match_id, start, end in date_matches(doc):
         span = doc[start:end]
         label = doc.vocab.strings[match_id]
         if (label == "POINT" and span[0].lower_ in _YEAR_PREPOSITIONS) or (label == "DURATION" and span[0].lower_ in {"within", "for"}):

@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.extract.quote_cues import ORG_NAME_WORDS, gender_of_word
+from pipeline.nlp import doc_text
 from pipeline.records import Entity
 
 PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "entity_patterns.yaml"
@@ -67,6 +68,9 @@ def clean_name(text: str) -> str:
     return name.strip(" .,;:()[]\"“”‘’'")
 
 
+_NAME_WORD_SPLIT = re.compile(r"[\s-]+")
+
+
 def _acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
 
@@ -110,17 +114,23 @@ def canonical_names(mentions: list[tuple[str, str]]) -> dict[tuple[str, str], st
     canonical: dict[tuple[str, str], str] = {}
     for label, names in by_label.items():
         ordered = sorted(names, key=lambda n: (-len(n), n))
+        # each name's words and acronym once, not once per pair of names
+        words_of = {n: set(_NAME_WORD_SPLIT.split(n.lower())) for n in names} if label == "PERSON" else {}
+        acronym_of = {n: _acronym(n) for n in names} if label == "ORG" else {}
         for name in names:
             best = name
-            words = set(re.split(r"[\s-]+", name.lower()))
+            words = words_of.get(name)
+            is_acronym = label == "ORG" and name.isupper() and len(name) >= 2
+            if label != "PERSON" and not is_acronym:
+                canonical[(name, label)] = name  # nothing longer can stand for it
+                continue
             for longer in ordered:
                 if len(longer) <= len(best):
                     break
-                longer_words = set(re.split(r"[\s-]+", longer.lower()))
-                if label == "PERSON" and words <= longer_words:
+                if label == "PERSON" and words <= words_of[longer]:
                     best = longer
                     break
-                if label == "ORG" and name.isupper() and len(name) >= 2 and _acronym(longer) == name:
+                if is_acronym and acronym_of[longer] == name:
                     best = longer
                     break
             canonical[(name, label)] = best
@@ -159,7 +169,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
             mentions.append((span, text, name, fix_label(name, span.label_)))
     mentions = _merge_split_orgs(doc, _complete_person_names(doc, mentions))
     mapping = canonical_names([(name, label) for _, _, name, label in mentions])
-    defined = _defined_acronyms(doc.text, mentions, mapping)
+    defined = _defined_acronyms(doc_text(doc), mentions, mapping)
     entities = []
     for span, text, name, label in mentions:
         canonical = mapping[(name, label)]
@@ -178,7 +188,7 @@ def _complete_person_names(doc: Doc, mentions: list) -> list:
     space apart are one person. Titles ("Dr") and role nouns ("Lawyer") are not names.
     """
     taken = {i for span, *_ in mentions for i in range(span.start, span.end)}
-    doc_text = doc.text  # Doc.text is rebuilt from the tokens on every access
+    text_of_doc = doc_text(doc)  # Doc.text is rebuilt from the tokens on every access
     out: list = []
     for span, text, name, label in mentions:
         if label in ("PERSON", "GPE", "ORG", "NORP") and not _has_org_word(name):
@@ -195,7 +205,7 @@ def _complete_person_names(doc: Doc, mentions: list) -> list:
                 label = fix_label(name, "PERSON" if label == "PERSON" else label)
         if out and label == "PERSON" and out[-1][3] == "PERSON":
             p_span, p_text, p_name, _ = out[-1]
-            if doc_text[p_span.start_char + len(p_text): span.start_char] == " ":
+            if text_of_doc[p_span.start_char + len(p_text): span.start_char] == " ":
                 joined = doc[p_span.start: span.end]
                 out[-1] = (joined, joined.text.rstrip(), clean_name(joined.text), "PERSON")
                 continue
@@ -209,13 +219,13 @@ def _merge_split_orgs(doc: Doc, mentions: list) -> list:
     The model often cuts "the Syria Shelter Network" into "the Syria" (ORG) + "Shelter Network";
     two mentions one space apart, the second an organisation, are one organisation.
     """
-    doc_text = doc.text  # Doc.text is rebuilt from the tokens on every access
+    text_of_doc = doc_text(doc)  # Doc.text is rebuilt from the tokens on every access
     merged: list = []
     for mention in mentions:
         span, text, name, label = mention
         if merged:
             p_span, p_text, p_name, p_label = merged[-1]
-            gap = doc_text[p_span.start_char + len(p_text): span.start_char]
+            gap = text_of_doc[p_span.start_char + len(p_text): span.start_char]
             if (gap == " " and label == "ORG" and p_label in ("ORG", "GPE", "NORP", "LOC")
                     and (_has_org_word(name) or name.isupper()) and not _has_org_word(p_name)):
                 joined = doc[p_span.start: span.end]

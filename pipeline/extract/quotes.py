@@ -17,7 +17,7 @@ Steps
    paragraph, the speaker of the previous quote (floating quote).
 3. Spans with no cue that are short or verbless and not paragraph-initial are terms
    (scare quotes, titles), not quotes, and are dropped.
-4. Reported speech is found with a ``DependencyMatcher`` over the cue verbs.
+4. Reported speech is found from the cue verbs (lemma and part of speech) and their dependents.
 """
 from __future__ import annotations
 
@@ -26,12 +26,16 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from spacy.matcher import DependencyMatcher, Matcher
+import numpy as np
+from spacy.attrs import ENT_TYPE, LEMMA, POS
+from spacy.parts_of_speech import PROPN, VERB
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from pipeline.extract import quote_cues as cues
 from pipeline.extract.entities import TRAILING_CONJUNCTION
+from pipeline.extract.numbers import AnchoredMatcher
+from pipeline.nlp import doc_text
 from pipeline.records import Entity, Quote
 
 __all__ = ["QuoteSpan", "extract_quotes", "find_quote_spans"]
@@ -137,6 +141,12 @@ def _can_close(text: str, i: int, p_start: int, p_end: int, opener: str) -> bool
     return True
 
 
+#: Every character _scan_paragraph acts on; it skips straight from one to the next.
+_QUOTE_MARK_RE = re.compile("[" + re.escape("".join(sorted(
+    {*cues.QUOTE_PAIRS, *(c for closers in cues.QUOTE_PAIRS.values() for c in closers),
+     *cues.SINGLE_QUOTES, *cues.DOUBLE_QUOTES}))) + "]")
+
+
 def _scan_paragraph(text: str, p_start: int, p_end: int) -> tuple[list[tuple[int, int | None]], bool]:
     """Pair marks in one paragraph; returns (open, close) pairs and whether the last is unclosed.
 
@@ -147,6 +157,10 @@ def _scan_paragraph(text: str, p_start: int, p_end: int) -> tuple[list[tuple[int
     while True:
         open_at, opener = None, ""
         while i < p_end:
+            mark = _QUOTE_MARK_RE.search(text, i, p_end)  # only quote marks open or close
+            if mark is None:
+                break
+            i = mark.start()
             ch = text[i]
             if open_at is None:
                 if ch in cues.QUOTE_PAIRS and (allow_single or ch not in cues.SINGLE_QUOTES) and _can_open(text, i, p_start, p_end):
@@ -574,8 +588,11 @@ def _collect_person_mentions(ctx: _Context) -> None:
             name = _trim_role_words(name)
             ctx.add_mention(ent.start, Speaker(name, "PERSON", start=ent.start, end=ent.end),
                             _person_gender(ctx, name))
-    for token in ctx.doc:
-        if (token.pos_ == "PROPN" and token.ent_type_ == "" and cues.gender_of_word(token.text, ("first_names",))
+    # token arrays pick the few candidate tokens; Token objects only for those
+    pos, ent_type = ctx.doc.to_array(POS), ctx.doc.to_array(ENT_TYPE)
+    for i in np.flatnonzero((pos == PROPN) & (ent_type == 0)).tolist():
+        token = ctx.doc[i]
+        if (cues.gender_of_word(token.text, ("first_names",))
                 and (token.i == 0 or ctx.doc[token.i - 1].pos_ != "PROPN")):
             # a person the recogniser missed: known first name + following proper nouns
             end = token.i + 1
@@ -584,9 +601,10 @@ def _collect_person_mentions(ctx: _Context) -> None:
             name = ctx.doc[token.i : end].text
             ctx.add_mention(token.idx, Speaker(name, "PERSON", start=token.idx, end=token.idx + len(name)),
                             _person_gender(ctx, name))
-    for token in ctx.doc:
+    for i in np.flatnonzero(pos == VERB).tolist():
+        token = ctx.doc[i]
         lemma = token.lemma_.lower()
-        if token.pos_ != "VERB" or (lemma not in cues.SPEECH_VERBS and lemma not in cues.INDIRECT_VERBS):
+        if lemma not in cues.SPEECH_VERBS and lemma not in cues.INDIRECT_VERBS:
             continue
         if ctx.inside_quote(token.idx):
             continue
@@ -981,20 +999,24 @@ def _subject_of(verb: Token, depth: int = 0) -> Token | None:
 
 
 @lru_cache(maxsize=8)
-def _matchers(vocab: Vocab) -> tuple[Matcher, DependencyMatcher]:
-    matcher = Matcher(vocab)
-    matcher.add("SPEECH", [[{"LEMMA": {"IN": sorted(cues.SPEECH_VERBS)}, "POS": {"IN": ["VERB", "AUX"]}}]])
-    matcher.add("SOURCE", [[{"LOWER": w} for w in phrase] for phrase in cues.SOURCE_PHRASES])
-    dep = DependencyMatcher(vocab)
-    dep.add(
-        "REPORTED",
-        [
-            [
-                {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(cues.INDIRECT_VERBS)}, "POS": "VERB"}},
-            ]
-        ],
-    )
-    return matcher, dep
+def _source_matcher(vocab: Vocab) -> AnchoredMatcher:
+    """"according to": run only near the phrases' words (:class:`AnchoredMatcher`)."""
+    return AnchoredMatcher(vocab, {"SOURCE": [[{"LOWER": w} for w in phrase] for phrase in cues.SOURCE_PHRASES]},
+                           anchor_words={word for phrase in cues.SOURCE_PHRASES for word in phrase})
+
+
+def _reported_speech_verbs(doc: Doc) -> list[int]:
+    """Indices of the verbs that may report speech (lemma in ``INDIRECT_VERBS``), in text order.
+
+    What a one-node ``DependencyMatcher`` on ``{"LEMMA": {"IN": ...}, "POS": "VERB"}`` finds
+    (``tests/test_speed_equivalence.py``), read from token arrays.
+    """
+    if not len(doc):
+        return []
+    attrs = doc.to_array([POS, LEMMA])
+    strings = doc.vocab.strings
+    return [i for i in np.flatnonzero(attrs[:, 0] == VERB).tolist()
+            if strings[int(attrs[i, 1])] in cues.INDIRECT_VERBS]
 
 
 def _cue_text(verb: Token) -> str:
@@ -1448,9 +1470,8 @@ def _inherit(ctx: _Context, q: QuoteSpan, previous: list[tuple[QuoteSpan, Quote]
 def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
     """Reported speech records ("X said that ...", "X urged Y to ...", "according to X")."""
     doc = ctx.doc
-    matcher, dep_matcher = _matchers(doc.vocab)
     out: list[tuple[Quote, tuple[int, int]]] = []
-    for _, (verb_i,) in dep_matcher(doc):
+    for verb_i in _reported_speech_verbs(doc):
         verb = doc[verb_i]
         if ctx.inside_quote(verb.idx):
             continue
@@ -1508,7 +1529,7 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
                          and c.lemma_.lower() not in cues.INDIRECT_VERBS]
                 last = max([last] + later)
         out.append(_reported(ctx, first, last, speaker, _cue_text(verb), CONF_INDIRECT))
-    for match_id, start, end in matcher(doc):
+    for match_id, start, end in _source_matcher(doc.vocab)(doc):
         if doc.vocab.strings[match_id] != "SOURCE" or ctx.inside_quote(doc[start].idx):
             continue
         to = doc[end - 1]
@@ -1687,7 +1708,7 @@ def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
     An "About (the) X" section names it; otherwise the first organisation that speaks ("X said
     today", "X calls on") in the opening paragraphs of the release.
     """
-    text = doc.text
+    text = doc_text(doc)
     orgs = {e.canonical.lower(): e.canonical for e in entities if e.label == "ORG"}
     paragraphs = paragraph_spans(text)
     for start, end in paragraphs:
@@ -1756,7 +1777,7 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
     if not entities:
         entities = [Entity(e.start_char, e.end_char, e.text, e.label_, e.text) for e in doc.ents]
     entities = sorted(entities, key=lambda e: e.start)
-    text = doc.text
+    text = doc_text(doc)
     organisation = organisation or guess_publisher(doc, entities)
     ctx = _Context(
         doc=doc,

@@ -1,0 +1,250 @@
+"""The fast paths of the extractors give exactly what the slow, obvious code gives.
+
+Each speed-up of issue 7 (docs/performance.md, "Where the time goes (extractors)") replaced
+a simple computation by a faster one that must not change a single record: matchers run
+only near anchor tokens, TF-IDF counted without scikit-learn's per-n-gram loop, common
+date expressions read without dateparser, sentence boundaries set from token arrays. Each
+test compares the fast path with the plain computation on real text (the sample corpus).
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import numpy as np
+import pytest
+from spacy.matcher import Matcher
+
+from pipeline.extract import claims, dates
+from pipeline.extract.numbers import AnchoredMatcher
+from pipeline.ingest import iter_input_paths, read_document
+from pipeline.nlp import _dateline_end, doc_text, paragraph_boundaries
+from tests.conftest import SAMPLE_CORPUS
+
+HEADLINE_MAX_TOKENS = 30
+SENTENCE_END = tuple(".!?:;\"”’)…")
+
+
+@pytest.fixture(scope="module")
+def sample_texts() -> list[str]:
+    return [read_document(path).text for path, skip in iter_input_paths([SAMPLE_CORPUS]) if not skip]
+
+
+@pytest.fixture(scope="module")
+def sample_docs(nlp, sample_texts):
+    return list(nlp.pipe(sample_texts))
+
+
+# --------------------------------------------------------------------------- matchers
+
+
+def test_number_matcher_near_anchors_equals_the_whole_document_matcher(sample_docs):
+    matcher = claims._matcher(sample_docs[0].vocab)
+    assert matcher.anchored  # every number pattern holds an anchor word
+    found = 0
+    for doc in sample_docs:
+        windowed = matcher(doc)
+        assert windowed == matcher.matcher(doc)  # same matches, same order
+        found += len(windowed)
+    assert found > 0
+
+
+def test_date_matches_equal_one_matcher_over_the_whole_document(sample_docs):
+    vocab = sample_docs[0].vocab
+    plain = Matcher(vocab)
+    for label, rules in dates.DATE_PATTERNS.items():
+        plain.add(label, rules)
+    assert dates._long_matcher(vocab).anchored and dates._short_matcher(vocab).anchored
+    found = 0
+    for doc in sample_docs:
+        fast = dates.date_matches(doc)
+        assert fast == sorted(plain(doc), key=lambda m: (m[1], m[2], m[0]))
+        found += len(fast)
+    assert found > 20
+
+
+def test_matcher_without_anchors_searches_the_whole_document(nlp):
+    doc = nlp("Aid reached 40 families in March. Two convoys waited for weeks at the crossing.")
+    unanchored = AnchoredMatcher(nlp.vocab, {"NUM": [[{"LIKE_NUM": True}, {"POS": "NOUN"}]]}, anchor_words=["march"])
+    assert not unanchored.anchored  # the pattern holds no anchor word: no windows
+    assert [doc[s:e].text for _, s, e in unanchored(doc)] == ["40 families", "Two convoys"]
+    unbounded = AnchoredMatcher(nlp.vocab, {"WAIT": [[{"LOWER": "waited"}, {"OP": "*"}, {"LOWER": "crossing"}]]},
+                                anchor_words=["waited"])
+    assert not unbounded.anchored  # "*" has no length bound
+    assert [doc[s:e].text for _, s, e in unbounded(doc)] == ["waited for weeks at the crossing"]
+
+
+# ----------------------------------------------------------------------------- themes
+
+
+def test_term_counter_equals_the_fitted_vectorizers(sample_docs):
+    from pipeline.themes.classifier import ThemeClassifier
+
+    model = ThemeClassifier.load()._fast
+    assert model is not None and all(counter is not None for counter in model.counters)
+    sentences = [s.text for doc in sample_docs for s in doc.sents if s.text.strip()]
+    texts = sentences + ["", "   ", "Ä ÖÜ  naïve\tcafé\u00a0x", "a b c"]
+    for (vectorizer, _, _), counter in zip(model.blocks, model.counters):
+        expected, got = vectorizer.transform(texts), counter.transform(texts)
+        assert got.shape == expected.shape
+        assert np.array_equal(got.indptr, expected.indptr)
+        assert np.array_equal(got.indices, expected.indices)
+        assert np.array_equal(got.data, expected.data)  # bit for bit, not approximately
+
+
+def test_fast_theme_scores_equal_the_sklearn_pipeline(sample_docs):
+    import pandas as pd
+
+    from pipeline.themes.classifier import ThemeClassifier, linguistic_string
+
+    classifier = ThemeClassifier.load()
+    sents = [s for doc in sample_docs[:3] for s in doc.sents if s.text.strip()]
+    frame = {"text": [s.text for s in sents], "context": [""] + [s.text for s in sents[:-1]],
+             "lemmas": [linguistic_string(s) for s in sents]}
+    assert np.array_equal(classifier._fast.predict_proba(frame), classifier.pipeline.predict_proba(pd.DataFrame(frame)))
+
+
+# ------------------------------------------------------------------------------ dates
+
+
+def _dateparser_value(expression: str, anchor: datetime, prefer: str) -> str | None:
+    data = dates._date_parser(anchor, prefer).get_date_data(expression)
+    if data.date_obj is None or data.period not in {"day", "month", "year"}:
+        return None
+    return dates._format(data.date_obj, data.period)[0]
+
+
+def test_common_date_expressions_read_like_dateparser():
+    rng = random.Random(7)
+    months = [m.title() for m in dates.MONTHS]
+    expressions = (
+        [str(rng.randint(1800, 2099)) for _ in range(8)]
+        + [f"{rng.choice(months)} {rng.randint(1990, 2030)}" for _ in range(12)]
+        + [f"{rng.randint(1, 31)} {rng.choice(months)} {rng.randint(1990, 2030)}" for _ in range(20)]
+        + [f"{rng.choice(months)} {rng.randint(1, 31)}, {rng.randint(1990, 2030)}" for _ in range(12)]
+        + months + ["JUNE", "march"]
+        + [f"{rng.randint(1, 31)} {rng.choice(months)}" for _ in range(25)]
+        + [f"{rng.choice(months)} {rng.randint(1, 31)}" for _ in range(15)]
+    )
+    # month edges, leap days and the anchor's own day are where "past"/"future" turn over
+    anchors = [datetime(2021, 12, 21), datetime(2024, 2, 29), datetime(2023, 3, 1), datetime(2020, 10, 31),
+               datetime(1990, 6, 15), datetime(2015, 3, 10)]
+    checked = 0
+    for expression in expressions:
+        anchor = rng.choice(anchors)
+        for prefer in ("past", "future"):
+            fast = dates._absolute_date(expression) or dates._yearless_date(expression, anchor, prefer)
+            if fast is None:
+                continue  # an impossible day, 29 February: left to dateparser
+            assert dates._format(*fast)[0] == _dateparser_value(expression, anchor, prefer), (expression, anchor, prefer)
+            checked += 1
+    for anchor in anchors:  # the anchor's own day and month, both directions
+        for expression in (f"{anchor.day} {months[anchor.month - 1]}", months[anchor.month - 1]):
+            for prefer in ("past", "future"):
+                fast = dates._yearless_date(expression, anchor, prefer)
+                if fast is not None:
+                    assert dates._format(*fast)[0] == _dateparser_value(expression, anchor, prefer)
+                    checked += 1
+    assert checked > 150
+
+
+def test_impossible_days_are_left_to_dateparser():
+    assert dates._absolute_date("31 April 2021") is None
+    assert dates._absolute_date("29 February 2023") is None
+    assert dates._yearless_date("29 February", datetime(2021, 5, 1), "past") is None
+    assert dates._absolute_date("the spring of 2021") is None
+    assert dates.resolve_point("29 February", datetime(2021, 5, 1))[0] == _dateparser_value("29 February", datetime(2021, 5, 1), "past")
+
+
+# ------------------------------------------------------------------------ claims, nlp
+
+
+def _qualifier_before_reference(doc, index):
+    best = (None, index)
+    for qualifier, phrases in claims.QUALIFIERS.items():
+        for phrase in phrases:
+            words = phrase.split()
+            start = index - len(words)
+            if start >= 0 and [t.lower_ for t in doc[start:index]] == words and start < best[1]:
+                best = (qualifier, start)
+    return best
+
+
+def test_qualifier_lookup_equals_the_phrase_by_phrase_scan(sample_docs, nlp):
+    docs = sample_docs + [nlp("Up to 300 people, more than 40 children and at least 12 doctors were hurt.")]
+    positions = [(doc, t.i) for doc in docs for t in doc if t.like_num]
+    assert len(positions) > 100
+    assert all(claims._qualifier_before(doc, i) == _qualifier_before_reference(doc, i) for doc, i in positions)
+    found = {claims._qualifier_before(docs[-1], t.i)[0] for t in docs[-1] if t.like_num}
+    assert {"up_to", "more_than", "at_least"} <= found
+
+
+def _paragraph_boundaries_reference(doc):
+    """The token-by-token version that pipeline.nlp.paragraph_boundaries replaced."""
+    line_start = 0
+    for i, token in enumerate(doc):
+        ends_line = "\n" in token.whitespace_ or (token.is_space and "\n" in token.text)
+        if not ends_line and i < len(doc) - 1:
+            continue
+        words = [t for t in doc[line_start: i + 1] if not t.is_space]
+        if words and len(words) <= HEADLINE_MAX_TOKENS and not words[-1].text.endswith(SENTENCE_END):
+            for t in doc[line_start + 1: i + 1]:
+                t.is_sent_start = False
+        elif words:
+            dash = _dateline_end(doc[line_start: i + 1])
+            if dash is not None:
+                doc[dash + 1].is_sent_start = True
+        if i + 1 < len(doc):
+            doc[i + 1].is_sent_start = True
+        line_start = i + 1
+    return doc
+
+
+def test_paragraph_boundaries_equal_the_token_by_token_version(nlp, sample_texts):
+    texts = sample_texts + [
+        "", "\n", "x", "\n\nTitle line\n", "  \n  y\n\n\tz. \n", "a\r\nb\n",
+        "BEIRUT, 4 May 2024 — The army said it would withdraw.\nMore followed.",
+        "Port-au-Prince, Haiti – 27 October 2025 – UNICEF said schools were closed.\n",
+    ]
+    for text in texts:
+        fast, slow = nlp.make_doc(text), nlp.make_doc(text)
+        paragraph_boundaries(fast)
+        _paragraph_boundaries_reference(slow)
+        assert [t.is_sent_start for t in fast] == [t.is_sent_start for t in slow], text[:80]
+
+
+def test_doc_text_is_each_documents_own_text(nlp):
+    first, second = nlp.make_doc("First document.\n"), nlp.make_doc("Second one")
+    assert doc_text(first) == "First document.\n"
+    assert doc_text(second) == "Second one"
+    assert doc_text(first) == "First document.\n"  # not the last document's text
+
+
+def test_sentence_lemma_strings_from_arrays_equal_linguistic_string(sample_docs):
+    from pipeline.themes.classifier import _linguistic_strings_of_spans, linguistic_string
+
+    for doc in sample_docs:
+        sents = list(doc.sents)
+        fast = _linguistic_strings_of_spans(doc, [(s.start, s.end) for s in sents])
+        assert fast == [linguistic_string(s) for s in sents]
+    assert any("ent_" in string for string in fast)
+
+
+def test_reported_speech_cues_equal_the_dependency_matcher(sample_docs):
+    from spacy.matcher import DependencyMatcher
+
+    from pipeline.extract import quote_cues as cues
+    from pipeline.extract.quotes import _reported_speech_verbs, _source_matcher
+
+    vocab = sample_docs[0].vocab
+    dep = DependencyMatcher(vocab)
+    dep.add("REPORTED", [[{"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(cues.INDIRECT_VERBS)}, "POS": "VERB"}}]])
+    source = Matcher(vocab)
+    source.add("SOURCE", [[{"LOWER": w} for w in phrase] for phrase in cues.SOURCE_PHRASES])
+    verbs = sources = 0
+    for doc in sample_docs:
+        assert _reported_speech_verbs(doc) == [i for _, (i,) in dep(doc)]
+        assert _source_matcher(vocab)(doc) == source(doc)
+        verbs += len(_reported_speech_verbs(doc))
+        sources += len(source(doc))
+    assert verbs > 10 and sources > 0
