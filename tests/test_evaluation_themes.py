@@ -103,6 +103,25 @@ def test_gold_folder_is_complete_and_offsets_only(shared_corpus):
             assert set(annotation) == {"start", "end", "themes"}  # no text stored
 
 
+def test_validation_folder_is_offsets_only_and_disjoint_from_the_held_out_set(shared_corpus):
+    """data/gold/themes_dev chooses thresholds (``train``), so it must never share a document with
+    the held-out set, and it stores offsets and labels only, like it."""
+    validation = load_gold(GOLD.parent / "themes_dev")
+    held_out = load_gold(GOLD)
+    assert not {doc.source.resolve() for doc in validation} & {doc.source.resolve() for doc in held_out}
+    labels = [set(a["themes"]) for doc in validation for a in doc.annotations]
+    assert len(labels) >= 300
+    assert len({doc.doc_type for doc in validation}) >= 3
+    for doc in validation:
+        raw = json.loads(doc.gold_path.read_text(encoding="utf-8"))
+        assert set(raw) <= {"source", "doc_id", "doc_type", "published", "annotations"}
+        starts = [a["start"] for a in doc.annotations]
+        assert starts == sorted(starts)
+        for annotation in doc.annotations:
+            assert set(annotation) == {"start", "end", "themes"}  # no text stored
+            assert set(annotation["themes"]) <= set(THEMES)
+
+
 def test_held_out_real_sentences_floor(shared_corpus):
     """The shipped model on the held-out real sentences: the floor reached so far (docs/themes.md).
 

@@ -234,8 +234,9 @@ def test_training_is_deterministic(tmp_path):
     subset = tmp_path / "subset.jsonl"
     subset.write_text("\n".join(json.dumps(r) for r in rows[::12]) + "\n", encoding="utf-8")
     no_corrections = tmp_path / "corrections.jsonl"  # the repository's corrections must not leak in
-    first = train([subset], tmp_path / "a", corrections=no_corrections)
-    second = train([subset], tmp_path / "b", corrections=no_corrections)
+    # validation=False: thresholds from cross-validation only (the real validation set is tested below)
+    first = train([subset], tmp_path / "a", corrections=no_corrections, validation=False)
+    second = train([subset], tmp_path / "b", corrections=no_corrections, validation=False)
     assert (tmp_path / "a" / "themes.joblib").exists() and (tmp_path / "a" / "MODEL_CARD.md").exists()
     assert first["thresholds"] == second["thresholds"]
     assert first["cv"] == second["cv"]
@@ -244,6 +245,49 @@ def test_training_is_deterministic(tmp_path):
     a = ThemeClassifier.load(tmp_path / "a" / "themes.joblib").predict(probe)
     b = ThemeClassifier.load(tmp_path / "b" / "themes.joblib").predict(probe)
     assert a == b
+
+
+def test_validation_thresholds_use_real_sentences_only_with_enough_positives(monkeypatch):
+    """A theme with enough real positives gets the threshold best there; the others keep the fallback."""
+    from pipeline.themes import classifier as themes_classifier
+
+    rng = np.random.default_rng(0)
+    n = 200
+    Y = np.zeros((n, len(THEMES)), dtype=int)
+    Y[:40, 0] = 1  # normalisation: 40 real positives, scored 0.25-0.45 (real text scores low)
+    Y[:3, 1] = 1  # refugee_returns: 3 positives, too few to choose a threshold on
+    proba = rng.uniform(0.0, 0.15, size=Y.shape)
+    proba[:40, 0] = rng.uniform(0.25, 0.45, size=40)
+    proba[:3, 1] = 0.9
+    monkeypatch.setattr(themes_classifier, "gold_scores", lambda classifier, gold_dir: (Y, proba))
+    fallback = {theme: 0.5 for theme in THEMES}
+    thresholds, summary = themes_classifier.validation_thresholds(None, "gold", fallback)
+    assert 0.15 < thresholds["normalisation"] <= 0.25  # separates the positives from the rest
+    assert summary["per_theme"]["normalisation"]["source"] == "validation"
+    assert summary["per_theme"]["normalisation"]["f1"] == 1.0
+    assert thresholds["refugee_returns"] == 0.5
+    assert summary["per_theme"]["refugee_returns"] == {**summary["per_theme"]["refugee_returns"],
+                                                        "support": 3, "source": "cross-validation"}
+    assert summary["micro_f1"] > summary["micro_f1_cv_thresholds"]
+
+
+def test_gold_scores_are_the_pipeline_scores_of_each_gold_sentence(shared_corpus, nlp, classifier, tmp_path):
+    from pipeline.evaluate import load_gold
+    from pipeline.ingest import read_document
+    from pipeline.themes.classifier import default_validation_dir, gold_scores
+
+    [source_gold] = default_validation_dir().glob("036_*.json")  # the G7 statement, 9 sentences
+    gold = json.loads(source_gold.read_text(encoding="utf-8"))
+    gold["source"] = str((source_gold.parent / gold["source"]).resolve())
+    (tmp_path / source_gold.name).write_text(json.dumps(gold), encoding="utf-8")
+    Y, proba = gold_scores(classifier, tmp_path)
+    [doc] = load_gold(tmp_path)
+    document = read_document(doc.source, {"published": doc.published})
+    statements = extract_statements(nlp(document.text), classifier, corrections={})
+    assert [(s.start, s.end) for s in statements] == [(a["start"], a["end"]) for a in doc.annotations]
+    assert np.allclose(proba, [[s.scores[t] for t in THEMES] for s in statements])
+    assert (Y == [[int(t in a["themes"]) for t in THEMES] for a in doc.annotations]).all()
+    assert Y[:, THEMES.index("accountability")].sum() == 1  # "holding the Assad regime accountable"
 
 
 # ------------------------------------------------------------ seed document
