@@ -10,27 +10,69 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline.analysis import analyse_doc
 from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
+from pipeline.ingest.errors import ERROR_KINDS
 from pipeline.limits import DEFAULT_LIMITS, Limits
-from pipeline.nlp import load_nlp
 from pipeline.output import write_json_atomic
 from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
 from pipeline.store import STORE_NAME, StoreWriter, resolve_store_path
-from pipeline.themes.classifier import ThemeClassifier
+from pipeline.store.db import DEFAULT_LOCK_TIMEOUT
+
+# spaCy, scikit-learn and the extractors are imported by pipeline.parallel only when a document
+# needs analysing: an unchanged re-run never pays the seconds their import costs
 
 log = logging.getLogger(__name__)
 
 
+OUTCOMES = ("ok", "skipped", "error")
+
+
+@dataclass
+class Outcome:
+    """What happened to one input path.
+
+    ``outcome`` is ``ok``, ``skipped`` or ``error``; ``kind`` is the error kind
+    (:data:`pipeline.ingest.errors.ERROR_KINDS`) or the skip reason (:data:`SKIP_KINDS`).
+    """
+
+    source: str
+    outcome: str
+    kind: str | None = None
+    message: str | None = None
+    doc_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "outcome": self.outcome, "kind": self.kind, "message": self.message,
+                "doc_id": self.doc_id}
+
+
+# Why a path is skipped (not an error: nothing is wrong with it, or it is already done).
+SKIP_KINDS = {
+    "unsupported file type": "unsupported",  # MANIFEST.tsv, images, spreadsheets
+    "not found": "not_found",
+    "broken or looping symbolic link": "broken_link",
+    "unreadable folder": "unreadable_folder",
+    "duplicate content": "duplicate",  # same normalised text as another input of the run
+    "unchanged": "unchanged",  # already in the store with the same content
+}
+
+
+def skip_kind(reason: str) -> str:
+    """The machine-readable kind of a skip reason (``"unsupported file type .tsv"`` -> ``unsupported``)."""
+    return next((kind for prefix, kind in SKIP_KINDS.items() if reason.startswith(prefix)), "unsupported")
+
+
 @dataclass
 class RunSummary:
-    """What happened to every input path in a run."""
+    """What happened to every input path in a run.
+
+    Every path from :func:`~pipeline.ingest.iter_input_paths` gets exactly one
+    :class:`Outcome`: ``documents_ok + len(skipped) + documents_failed == inputs``.
+    """
 
     documents_ok: int = 0
     documents_failed: int = 0
@@ -44,24 +86,65 @@ class RunSummary:
     documents_replaced: int = 0
     documents_unchanged: int = 0  # already stored with the same content: not analysed again
     totals: dict[str, int] = field(default_factory=dict)  # rows in the store after the run
+    inputs: int = 0  # input paths found (files, and paths that could not be walked)
+    outcomes: list[Outcome] = field(default_factory=list)  # one per input path, in input order
+    run_id: int | None = None  # the run's row in the store's runs table (None: it wrote nothing)
 
     @property
     def words_per_second(self) -> float:
         return self.words / self.seconds if self.seconds else 0.0
 
+    def add(self, source: str, outcome: str, kind: str | None = None, message: str | None = None,
+            doc_id: str | None = None) -> Outcome:
+        """Record the outcome of one input path (and keep the legacy lists in step)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        entry = Outcome(source, outcome, kind, message, doc_id)
+        self.outcomes.append(entry)
+        if outcome == "ok":
+            self.documents_ok += 1
+        elif outcome == "skipped":
+            self.skipped.append((source, message or kind or ""))
+        else:
+            self.documents_failed += 1
+            self.errors.append((source, message or kind or "unknown error"))
+        return entry
+
+    def counts(self) -> dict[str, int]:
+        """Input paths per outcome, plus ``inputs``: ``ok + skipped + error == inputs``."""
+        counts = {"inputs": self.inputs, **{o: 0 for o in OUTCOMES}}
+        for entry in self.outcomes:
+            counts[entry.outcome] += 1
+        return counts
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """``{"error": {kind: n}, "skipped": {kind: n}}``, most frequent first."""
+        grouped: dict[str, dict[str, int]] = {"error": {}, "skipped": {}}
+        for entry in self.outcomes:
+            if entry.outcome in grouped:
+                kinds = grouped[entry.outcome]
+                kinds[entry.kind or "unknown"] = kinds.get(entry.kind or "unknown", 0) + 1
+        return {o: dict(sorted(k.items(), key=lambda kv: (-kv[1], kv[0]))) for o, k in grouped.items()}
+
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,
+            "counts": self.counts(),
+            "by_kind": self.by_kind(),
             "documents_ok": self.documents_ok,
             "documents_failed": self.documents_failed,
-            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
-            "errors": [{"source": s, "error": e} for s, e in self.errors],
+            "skipped": [{"source": o.source, "reason": o.message, "kind": o.kind}
+                        for o in self.outcomes if o.outcome == "skipped"],
+            "errors": [{"source": o.source, "error": o.message, "kind": o.kind}
+                       for o in self.outcomes if o.outcome == "error"],
+            "outcomes": [o.to_dict() for o in self.outcomes],
             "records": self.records,
             "words": self.words,
             "seconds": round(self.seconds, 3),
             "words_per_second": round(self.words_per_second, 1),
             "store": {
                 "path": self.store,
+                "run_id": self.run_id,
                 "documents_inserted": self.documents_inserted,
                 "documents_replaced": self.documents_replaced,
                 "documents_unchanged": self.documents_unchanged,
@@ -70,8 +153,20 @@ class RunSummary:
         }
 
 
-def _failed(source: str, message: str) -> Document:
-    return Document(source=source, text="", status="error", error=message, language=None)
+def _failed(source: str, kind: str, message: str) -> Document:
+    """An error document: stored with its kind and message, never analysed."""
+    return Document(source=source, text="", status="error", error=f"{kind}: {message}", error_kind=kind,
+                    language=None)
+
+
+def error_kind(document: Document) -> str:
+    """The kind of a failed document: its ``error_kind``, else the prefix of its message."""
+    if document.error_kind:
+        return document.error_kind
+    prefix = (document.error or "").split(":", 1)[0]
+    if prefix in ERROR_KINDS:
+        return prefix
+    return "analysis" if prefix.startswith("analysis") else "corrupt"
 
 
 def iter_documents(
@@ -80,12 +175,17 @@ def iter_documents(
     summary: RunSummary,
     limits: Limits | None = None,
 ) -> Iterator[Document]:
-    """Read every input (from ``iter_input_paths``), yielding documents and noting skips."""
+    """Read every input (from ``iter_input_paths``), yielding documents and noting skips.
+
+    Skipped paths (unsupported type, duplicate content, paths that cannot be walked) go
+    straight into ``summary``; every other path is yielded as a document, ``status="error"``
+    (with ``error_kind``) when it could not be read, so the batch stores and counts it.
+    """
     seen: dict[str, str] = {}
     for path, skip_reason in inputs:
         source = str(path)
         if skip_reason:
-            summary.skipped.append((source, skip_reason))
+            summary.add(source, "skipped", skip_kind(skip_reason), skip_reason)
             continue
         row = None
         if metadata:
@@ -93,23 +193,46 @@ def iter_documents(
         try:
             document = read_document(path, row, limits)
         except IngestError as exc:
-            yield _failed(source, f"{exc.kind}: {exc}")
+            if exc.kind == "unsupported":  # e.g. a JSON file that is not a publication record
+                summary.add(source, "skipped", "unsupported", str(exc))
+                continue
+            yield _failed(source, exc.kind, str(exc))
             continue
         except Exception as exc:  # a reader bug must not stop the batch
             log.debug("ingest failed for %s", source, exc_info=True)
-            yield _failed(source, f"unexpected {type(exc).__name__}: {exc}")
+            yield _failed(source, "corrupt", f"unexpected {type(exc).__name__} while reading: {exc} "
+                                             "(if the file opens elsewhere, please report it)")
             continue
         if document.doc_id in seen:
-            summary.skipped.append((source, f"duplicate content of {seen[document.doc_id]}"))
+            summary.add(source, "skipped", "duplicate", f"duplicate content of {seen[document.doc_id]}",
+                        document.doc_id)
             continue
         seen[document.doc_id] = source
         yield document
 
 
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
+def _batched(items: Iterable[Document], size: int, max_words: int | None = None) -> Iterator[list[Document]]:
+    """Lists of at most ``size`` items, also closed once they hold ``max_words`` words.
+
+    The word cap keeps the parser's memory per batch bounded and balances the load between
+    workers: one 40-page report weighs as much as a dozen press releases.
+    """
+    batch: list[Document] = []
+    words = 0
+    for item in items:
+        batch.append(item)
+        words += item.n_words if max_words else 0
+        if len(batch) >= size or (max_words and words >= max_words):
+            yield batch
+            batch, words = [], 0
+    if batch:
         yield batch
+
+
+# A batch also closes at this many words: the parser's memory grows with the batch, so a cap
+# in words (not only in documents) keeps the peak the same whatever the mix of long and short
+# documents; in parallel runs it also spreads the load (about a second of analysis).
+WORDS_PER_BATCH = 5_000
 
 
 def process_documents(
@@ -117,28 +240,51 @@ def process_documents(
     *,
     model: str | None = None,
     batch_size: int = 16,
+    workers: int = 1,
+    executor: str = "process",
+    scheduler: str | None = None,
+    max_seconds: float | None = None,
 ) -> Iterator[DocumentResult]:
-    """Analyse documents in batches through one ``nlp.pipe``; errors become error results."""
-    nlp = classifier = None
-    for batch in _batched(documents, batch_size):
-        if nlp is None:  # loaded on the first batch: a run where nothing changed never pays for it
-            nlp = load_nlp(model)
-            classifier = ThemeClassifier.load()
-        ok = [d for d in batch if d.status == "ok"]
-        parsed = dict(zip((id(d) for d in ok), nlp.pipe((d.text for d in ok), batch_size=batch_size)))
-        for document in batch:
-            if document.status != "ok":
-                yield DocumentResult(document)
-                continue
-            try:
-                yield analyse_doc(document, parsed[id(document)], classifier)
-            except Exception as exc:
-                log.debug("analysis failed for %s", document.source, exc_info=True)
-                tb = traceback.extract_tb(exc.__traceback__)[-1]
-                document.status = "error"
-                document.error = (f"analysis failed: {type(exc).__name__}: {exc} "
-                                  f"({Path(tb.filename).name}:{tb.lineno})")
-                yield DocumentResult(document)
+    """Analyse documents in batches (one ``nlp.pipe`` each); errors become error results.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+        Read lazily, one batch at a time.
+    model : str, optional
+        spaCy model name or path.
+    batch_size : int
+        Documents per batch.
+    workers : int
+        Processes analysing batches in parallel (``1``: in this process).
+    executor : {"process", "dask"}
+        A local process pool, or a Dask cluster (:mod:`pipeline.parallel`).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); default: a local cluster of
+        ``workers`` processes.
+    max_seconds : float, optional
+        Longest analysis of one document; above it the document fails with kind ``timeout``
+        (not enforced on Dask).
+
+    Yields
+    ------
+    DocumentResult
+        In input order, whichever executor runs the work.
+    """
+    from pipeline import parallel
+
+    if executor not in parallel.EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}: choose {' or '.join(parallel.EXECUTORS)}")
+    if executor == "dask":
+        yield from parallel.run_dask(_batched(documents, batch_size, WORDS_PER_BATCH),
+                                     scheduler=scheduler, workers=workers, model=model, batch_size=batch_size)
+    elif workers > 1:
+        yield from parallel.run_process_pool(_batched(documents, batch_size, WORDS_PER_BATCH),
+                                             workers=workers, model=model, max_seconds=max_seconds,
+                                             batch_size=batch_size)
+    else:
+        yield from parallel.run_serial(_batched(documents, batch_size, WORDS_PER_BATCH), model=model,
+                                       max_seconds=max_seconds, batch_size=batch_size)
 
 
 def run(
@@ -153,6 +299,10 @@ def run(
     limits: Limits = DEFAULT_LIMITS,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
+    workers: int = 1,
+    executor: str = "process",
+    scheduler: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> RunSummary:
     """Process ``paths`` (files or folders) into the SQLite store.
 
@@ -171,6 +321,16 @@ def run(
     on_start, on_document : callable, optional
         ``on_start`` receives the number of documents to read (skipped files excluded),
         ``on_document`` every result as it is stored.
+    workers : int
+        Processes analysing documents in parallel, each loading the model once (``1``: this
+        process). The store is the same whatever the number.
+    executor : {"process", "dask"}
+        A local process pool, or a Dask cluster (docs/performance.md).
+    scheduler : str, optional
+        Dask scheduler address; default: a local cluster of ``workers`` processes.
+    lock_timeout : float
+        Seconds to wait while another process holds the store (another run, ``serve``)
+        before failing with :class:`~pipeline.store.db.StoreLocked`, which names it.
 
     Returns
     -------
@@ -187,19 +347,34 @@ def run(
     inputs = list(iter_input_paths(list(paths)))  # paths only: cheap, and walked once
     if on_start:
         on_start(sum(1 for _, skip in inputs if not skip))
-    with StoreWriter(store_path, force=force) as writer:
-        documents = writer.skip_unchanged(iter_documents(inputs, metadata, summary, limits))
-        for result in process_documents(documents, model=model, batch_size=batch_size):
-            writer.write(result)
+    summary.inputs = len(inputs)
+
+    def unchanged(source: str, doc_id: str | None) -> None:
+        summary.add(source, "skipped", "unchanged", "unchanged: already in the store", doc_id)
+
+    with StoreWriter(store_path, force=force, lock_timeout=lock_timeout) as writer:
+        # files whose size and mtime match the last read are skipped unread (skip_unchanged_files),
+        # the others read, then skipped when their content hash is stored (skip_unchanged)
+        to_read = writer.skip_unchanged_files(inputs, on_skip=unchanged)
+        documents = writer.skip_unchanged(writer.remember_sources(iter_documents(to_read, metadata, summary, limits)),
+                                          on_skip=lambda d: unchanged(d.source, d.doc_id))
+        for result in process_documents(documents, model=model, batch_size=batch_size, workers=workers,
+                                        executor=executor, scheduler=scheduler,
+                                        max_seconds=limits.max_seconds):
             document = result.document
+            if document.status != "ok":
+                document.error_kind = error_kind(document)  # every stored failure has its kind
+            writer.write(result)  # commits this document: a killed run loses only those in flight
             if document.status == "ok":
-                summary.documents_ok += 1
+                summary.add(document.source, "ok", doc_id=document.doc_id)
                 summary.words += document.n_words
             else:
-                summary.documents_failed += 1
-                summary.errors.append((document.source, document.error or "unknown error"))
+                summary.add(document.source, "error", document.error_kind, document.error, document.doc_id)
             if on_document:
                 on_document(result)
+        writer.record_outcomes(summary.outcomes)  # stored only when the run wrote a document
+        writer.finish_run(summary.counts())
+        summary.run_id = writer.run_id
         summary.records = dict(writer.records)
         summary.documents_inserted = writer.actions["inserted"]
         summary.documents_replaced = writer.actions["replaced"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -55,6 +56,16 @@ def run(
     max_chars: Annotated[int, typer.Option(min=0, help="Longest text in characters (0: no limit).")] = 1_000_000,
     max_pages: Annotated[int, typer.Option(min=0, help="Most PDF pages (0: no limit).")] = 2_000,
     max_seconds: Annotated[float, typer.Option(min=0, help="Longest analysis of one document (0: no limit).")] = 300,
+    lock_timeout: Annotated[float, typer.Option(
+        min=0, help="Seconds to wait while another run (or serve) holds the store, then fail.")] = 60,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, help="Processes analysing documents in parallel, each loading the model once "
+                    "(default: all cores).")] = None,
+    executor: Annotated[str, typer.Option(
+        help="process (a local pool of --workers) or dask (a Dask cluster; see docs/performance.md).")] = "process",
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask; default: a local "
+             "cluster of --workers processes).")] = None,
 ) -> None:
     """Process publications into the SQLite store (OUT/pipeline.sqlite) and print a summary.
 
@@ -63,9 +74,12 @@ def run(
     """
     from pipeline.batch import run as run_batch
     from pipeline.limits import MB, Limits
-    from pipeline.nlp import ModelNotFound
     from pipeline.store import StoreError
 
+    if executor not in ("process", "dask"):
+        raise typer.BadParameter("choose process or dask", param_hint="--executor")
+    if scheduler and executor != "dask":
+        raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     for path in paths:
         if not path.exists():
             raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
@@ -81,21 +95,36 @@ def run(
         try:
             summary = run_batch(
                 paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
-                store=store, force=force,
+                store=store, force=force, lock_timeout=lock_timeout,
                 limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
                               max_seconds=max_seconds),
+                workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
                 on_start=lambda total: progress.update(task, total=total),
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
             )
-        except (ModelNotFound, FileNotFoundError, StoreError) as exc:  # a model is missing; a bad store
-            console.print(f"[red]error:[/red] {exc}")
+        except (_model_not_found(), FileNotFoundError, StoreError) as exc:  # a model is missing; a bad or locked store
+            console.print("[red]error:[/red] ", end="")
+            console.print(str(exc), markup=False, highlight=False)  # paths may hold [brackets]
             raise typer.Exit(2)
     _print_summary(summary, out)
     if summary.documents_ok == 0 and summary.documents_failed > 0:
         raise typer.Exit(1)
 
 
+def _model_not_found() -> type[Exception]:
+    """pipeline.nlp.ModelNotFound, imported only when an error is being handled: importing it
+    imports spaCy (a second), which a run with nothing to analyse never needs."""
+    from pipeline.nlp import ModelNotFound
+
+    return ModelNotFound
+
+
+# outcomes listed one by one in the printed summary (the others are only counted)
+_LISTED_SKIPS = ("unsupported", "not_found", "broken_link", "unreadable_folder", "duplicate")
+
+
 def _print_summary(summary, out: Path) -> None:
+    """Records written, then every input path accounted for: ok, skipped and errors by kind."""
     out_console = Console()
     table = Table()
     table.add_column("table")
@@ -106,17 +135,68 @@ def _print_summary(summary, out: Path) -> None:
     out_console.print(f"store: {summary.store} ({summary.documents_inserted} documents inserted, "
                       f"{summary.documents_replaced} replaced, {summary.documents_unchanged} unchanged)")
     out_console.print(table)
+    counts, by_kind = summary.counts(), summary.by_kind()
     out_console.print(
-        f"documents: [green]{summary.documents_ok} ok[/green], "
-        f"[red]{summary.documents_failed} failed[/red], {len(summary.skipped)} skipped"
-        + (f", {summary.documents_unchanged} unchanged" if summary.documents_unchanged else "") + "; "
+        f"documents: {counts['inputs']} input path{'' if counts['inputs'] == 1 else 's'} = [green]{counts['ok']} ok[/green], "
+        f"{counts['skipped']} skipped, [red]{counts['error']} failed[/red]; "
         f"{summary.words:,} words in {summary.seconds:.1f} s "
         f"({summary.words_per_second:,.0f} words/s)"
     )
-    for source, reason in summary.skipped:
-        out_console.print(f"  [yellow]skipped[/yellow] {source}: {reason}")
-    for source, error in summary.errors:
-        out_console.print(f"  [red]error[/red] {source}: {error}")
+    for outcome, style in (("skipped", "yellow"), ("error", "red")):
+        if by_kind[outcome]:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in by_kind[outcome].items())
+            out_console.print(f"  [{style}]{outcome}[/{style}] by kind: {kinds}")
+    for entry in summary.outcomes:
+        if entry.outcome == "error" or (entry.outcome == "skipped" and entry.kind in _LISTED_SKIPS):
+            style = "red" if entry.outcome == "error" else "yellow"
+            out_console.print(f"  [{style}]{entry.outcome} ({entry.kind})[/{style}] ", end="")
+            message = (entry.message or "").removeprefix(f"{entry.kind}: ")  # the kind is shown already
+            out_console.print(f"{entry.source}: {message}", markup=False, highlight=False)
+    out_console.print(f"details of every input path: {Path(out) / 'run.json'} (outcomes), "
+                      f"and the store's outcomes table", highlight=False)
+
+
+@app.command()
+def bench(
+    path: Annotated[Optional[Path], typer.Argument(
+        help="Files or folder to benchmark (default: ../shared/corpus when present, else corpus/).")] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Stream the corpus N times (distinct copies).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for the pipeline (and n_process of nlp.pipe).")] = 1,
+    executor: Annotated[str, typer.Option(help="process or dask.")] = "process",
+    model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per nlp.pipe batch.")] = 16,
+    stages: Annotated[bool, typer.Option(help="Time each stage (an extra pass over the corpus once).")] = True,
+    scale_memory: Annotated[bool, typer.Option(
+        "--scale-memory", help="Also measure peak memory at 1x and 10x the corpus (in subprocesses).")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
+) -> None:
+    """Words per second of bare spaCy nlp.pipe vs the whole pipeline on the same documents,
+    their ratio, peak memory and the time share of each stage (docs/performance.md)."""
+    import json
+
+    from pipeline.bench import format_markdown, format_table, run_bench, summary_lines
+
+    if output_format not in ("table", "json", "markdown"):
+        raise typer.BadParameter("choose table, json or markdown", param_hint="--format")
+    if executor not in ("process", "dask"):
+        raise typer.BadParameter("choose process or dask", param_hint="--executor")
+    if path is not None and not path.exists():
+        raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
+    # steps printed as lines, not a live spinner: a spinner's thread would make the pool spawn
+    # its workers instead of forking them (pipeline.parallel.start_method), a cost (a) does not pay
+    report = run_bench(path, repeat=repeat, workers=workers, executor=executor, model=model,
+                       batch_size=batch_size, stages=stages, scale_memory=scale_memory,
+                       on_step=lambda message: console.print(f"[dim]{message}[/dim]", highlight=False))
+    if output_format == "json":
+        print(json.dumps(report, indent=2))
+    elif output_format == "markdown":
+        print(format_markdown(report))
+    else:
+        out_console = Console()
+        for line in summary_lines(report):
+            out_console.print(line, highlight=False)
+        if "stages" in report:
+            out_console.print(format_table(report))
 
 
 @app.command()
@@ -396,7 +476,106 @@ def serve(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
     console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
-    serve_store(path, port=port)
+    try:
+        serve_store(path, port=port)
+    except StoreError as exc:  # a run is writing the store
+        console.print("[red]error:[/red] ", end="")
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
+# --- views: one document with its records highlighted; a report on a batch ---------------
+
+def _open_in_browser(target: str, delay: float = 0.0) -> None:
+    import threading
+    import webbrowser
+
+    threading.Timer(delay, webbrowser.open, args=(target,)).start()
+
+
+@app.command()
+def show(
+    doc: Annotated[str, typer.Argument(
+        help="The document: its doc_id, source path or file name, or part of its title.")],
+    store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
+    html: Annotated[Optional[Path], typer.Option(
+        "--html", "-o", help="HTML file to write (default: views/<doc_id>.html beside the store).")] = None,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the page in a web browser.")] = False,
+    serve_page: Annotated[bool, typer.Option(
+        "--serve", help="Serve the store in Datasette instead and print the document's URL.")] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1 for --serve.")] = 8001,
+) -> None:
+    """Write (or serve) one document with every record highlighted: entities, quotes, figures, dates."""
+    from pipeline.store import StoreError, open_store
+    from pipeline.view.document import DocumentLookupError, find_document, write_document_view
+
+    path = _store_path(store)
+    try:
+        if serve_page:
+            from pipeline.store.serve import serve as serve_store
+
+            conn = open_store(path)
+            try:
+                doc_id = find_document(conn, doc)
+            finally:
+                conn.close()
+        else:
+            doc_id, written = write_document_view(path, doc, html)
+    except (StoreError, DocumentLookupError) as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    if serve_page:
+        url = f"http://127.0.0.1:{port}/-/document/{doc_id}"
+        console.print(f"serving {path} read-only; the document is at {url} (Ctrl-C stops)")
+        if open_page:
+            _open_in_browser(url, delay=1.5)
+        try:
+            serve_store(path, port=port)
+        except StoreError as exc:  # a run is writing the store
+            console.print("[red]error:[/red] ", end="")
+            console.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2)
+        return
+    Console().print(f"{written} written (document {doc_id})")
+    if open_page:
+        _open_in_browser(written.resolve().as_uri())
+
+
+@app.command()
+def report(
+    store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
+    html: Annotated[Optional[Path], typer.Option(
+        "--html", "-o", help="HTML file to write (default: report.html beside the store).")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after YYYY[-MM[-DD]].")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before YYYY[-MM[-DD]].")] = None,
+    theme: Annotated[Optional[str], typer.Option(
+        help="Only records about this theme (and documents with a sentence about it).")] = None,
+    org: Annotated[Optional[str], typer.Option(help="Publishing organisation, or part of its name.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Speakers and figures to chart.")] = 15,
+    every: Annotated[str, typer.Option(
+        help="Chart period: week, month, quarter, year, or auto (by the span of dates).")] = "auto",
+    views: Annotated[bool, typer.Option(
+        "--views/--no-views", help="Also write the document views the report links to (views/ beside it).")] = True,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the report in a web browser.")] = False,
+) -> None:
+    """Write one offline HTML report of the store: documents over time, themes, speakers, figures, quotes."""
+    from pipeline.store import StoreError
+    from pipeline.view.report import ReportError, write_report
+
+    path = _store_path(store)
+    out = html if html is not None else path.parent / "report.html"
+    try:
+        with console.status("writing the report"):
+            summary = write_report(path, out, date_from=date_from, date_to=date_to, theme=theme, org=org,
+                                   top=top, every=every, views=views)
+    except (StoreError, ReportError) as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    views_note = f"; {summary['views']} document views in {summary['views_dir']}" if summary["views"] else ""
+    Console().print(f"{out} written: {summary['documents']} documents, {summary['quotes']} quotes, "
+                    f"{summary['claims']} figures, {summary['statements']} statements{views_note}")
+    if open_page:
+        _open_in_browser(out.resolve().as_uri())
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterable
+from contextlib import contextmanager
+from typing import IO, Any, Iterable, Iterator
 
 from pipeline.records import TABLES
 
@@ -56,11 +57,48 @@ class JsonlTables:
                 os.unlink(tmp)
 
 
+def _new_file_mode(path: Path) -> int:
+    """Permissions for a file replacing ``path``: the existing file's, else 0o644 less the umask
+    (``mkstemp`` makes 0o600 files, which other users of a shared output folder could not read)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it when the block exits cleanly.
+
+    Write the file at the yielded path (by any means: ``open``, pyarrow, csv); on a clean
+    exit it is flushed to disk and renamed over ``path`` in one step (``os.replace``), so a
+    reader, or a crash, never sees a half-written file and the previous version stays intact
+    until then. If the block raises, the temporary file is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, _new_file_mode(path))
+        with open(tmp, "rb") as fh:  # the data must be on disk before the rename points to it
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, chunks: Iterable[str]) -> None:
+    """Write text chunks (lines, say: streamed) to ``path`` atomically, as UTF-8."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+
+
 def write_json_atomic(path: str | Path, data: Any) -> None:
     """Write ``data`` as pretty JSON to ``path`` through a temp file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, [json.dumps(data, ensure_ascii=False, indent=2), "\n"])

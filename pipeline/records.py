@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 THEMES: tuple[str, ...] = (
     "normalisation",
@@ -53,6 +53,7 @@ class Document:
     author: str | None = None
     status: str = "ok"
     error: str | None = None
+    error_kind: str | None = None  # why status is error: one of pipeline.ingest.errors.ERROR_KINDS
 
     @cached_property
     def doc_id(self) -> str:
@@ -75,6 +76,7 @@ class Document:
             "n_words": self.n_words,
             "status": self.status,
             "error": self.error,
+            "error_kind": self.error_kind,
         }
 
 

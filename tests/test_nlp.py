@@ -53,7 +53,7 @@ def test_cli_exits_1_when_every_document_failed(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline", "run", str(tmp_path), "--out",
                            str(tmp_path / "out"), "-q"], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 1
-    assert "0 ok, 1 failed" in proc.stdout and "empty.txt" in proc.stdout
+    assert "1 input path = 0 ok, 0 skipped, 1 failed" in proc.stdout and "empty.txt" in proc.stdout
 
 
 @pytest.mark.parametrize("text, dateline", [

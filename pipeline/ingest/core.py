@@ -10,8 +10,9 @@ from typing import Any
 from pipeline.ingest.dates import find_dateline, is_dateline, to_iso_date
 from pipeline.ingest.errors import IngestError
 from pipeline.ingest.formats import READERS, clean_extracted
-from pipeline.ingest.normalise import detect_language, normalise_text
-from pipeline.limits import DEFAULT_LIMITS, Limits
+from pipeline.ingest.normalise import LANGUAGE_NAMES, detect_language, identify_language, normalise_text
+from pipeline.ingest.pdf import read_pdf
+from pipeline.limits import DEFAULT_LIMITS, MB, Limits
 from pipeline.records import Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
@@ -67,6 +68,32 @@ def _merge(given: dict[str, Any], own: dict[str, Any], text: str) -> dict[str, A
     return merged
 
 
+def _file_size(path: Path, limits: Limits) -> int:
+    """The file's size from ``stat``, refused before any byte is read when above ``max_bytes``."""
+    try:
+        if not path.is_file():
+            raise IngestError("unreadable", f"not a readable file (a folder, a broken link or a device): {path}")
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError("unreadable", f"cannot read {path}: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise IngestError("empty", f"empty file (0 bytes): {path}")
+    if limits.max_bytes and size > limits.max_bytes:
+        raise IngestError("too_large", f"file of {size / MB:,.1f} MiB is above the limit of "
+                                       f"{limits.max_bytes / MB:,.1f} MiB: raise --max-mb to read it")
+    return size
+
+
+def _language_check(text: str) -> str | None:
+    """``"en"`` or None (cannot tell); raises ``unsupported_language`` for another language."""
+    language = identify_language(text)
+    if language not in (None, "en"):
+        name = LANGUAGE_NAMES.get(language, language)
+        raise IngestError("unsupported_language", f"the text is in {name} ({language}), not English: "
+                                                  "only English publications are analysed")
+    return language
+
+
 def read_document(path: str | Path, metadata: dict | None = None, limits: Limits | None = None) -> Document:
     """Read one file into a :class:`Document` with normalised text.
 
@@ -80,34 +107,49 @@ def read_document(path: str | Path, metadata: dict | None = None, limits: Limits
         ``author``), or the whole mapping, in which case the row is found by file name.
         Its values win over the file's own metadata, which wins over the text.
     limits : Limits, optional
-        Size limits (default :data:`~pipeline.limits.DEFAULT_LIMITS`).
+        Size limits (default :data:`~pipeline.limits.DEFAULT_LIMITS`): the file size is
+        checked with ``stat`` before reading, the page count before extracting a PDF, the
+        length of the normalised text before returning it.
 
     Returns
     -------
     Document
-        ``status="ok"``; ``published`` is ISO (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``).
+        ``status="ok"``; ``published`` is ISO (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``);
+        ``language`` is ``"en"`` or None (could not tell).
 
     Raises
     ------
     IngestError
-        ``unsupported`` suffix, ``empty`` file or text, ``decode`` failure, and for PDFs
-        ``encrypted``, ``no_text`` or ``corrupt``.
+        With ``kind`` one of :data:`~pipeline.ingest.errors.ERROR_KINDS` (``empty``,
+        ``decode``, ``corrupt``, ``unreadable``, ``too_large``, ``unsupported_language``,
+        and for PDFs ``encrypted`` and ``no_text``), or ``unsupported`` for a file type no
+        reader handles. See ``docs/robustness.md``.
     """
     path = Path(path)
+    limits = limits or DEFAULT_LIMITS
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise IngestError("unsupported", f"unsupported file type {suffix or '(no suffix)'}: {path}")
-    if not path.is_file():
-        raise IngestError("corrupt", f"not a readable file: {path}")
-    if path.stat().st_size == 0:
-        raise IngestError("empty", f"empty file: {path}")
+    _file_size(path, limits)
     fmt, reader = READERS[suffix]
-    raw, own = reader(path)
-    text = clean_extracted(raw)
+    try:
+        if fmt == "pdf":
+            raw, own = read_pdf(path, max_pages=limits.max_pages)
+        else:
+            raw, own = reader(path)
+        text = clean_extracted(raw)
+    except OSError as exc:  # permission denied, I/O error, vanished while read
+        raise IngestError("unreadable", f"cannot read {path}: {exc.strerror or exc}") from exc
+    except RecursionError as exc:  # markup nested deeper than the parsers recurse
+        raise IngestError("corrupt", f"markup nested too deeply to read: {path}") from exc
     if not text:
         raise IngestError("empty", f"no text left after extraction: {path}")
+    if limits.max_chars and len(text) > limits.max_chars:
+        raise IngestError("too_large", f"text of {len(text):,} characters is above the limit of "
+                                       f"{limits.max_chars:,}: raise --max-chars to analyse it")
+    language = _language_check(text)
     meta = _merge(_metadata_row(metadata, path), own, text)
-    return Document(source=str(path), text=text, language=detect_language(text), format=fmt, **meta)
+    return Document(source=str(path), text=text, language=language, format=fmt, **meta)
 
 
 def read_text(
@@ -192,20 +234,26 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | 
     """Expand files and folders into ``(path, skip_reason)`` pairs.
 
     Folders are walked recursively in sorted order; hidden files and folders (name
-    starting with ``.``) are ignored; symlinked folders are followed once (no loops).
-    ``skip_reason`` is None for a supported file, else e.g. ``"unsupported file type .tsv"``
-    or ``"not found"``. A file named explicitly is always reported.
+    starting with ``.``) are ignored; symlinked folders are followed once, so a link back to
+    a parent (a symlink loop) is walked no further. ``skip_reason`` is None for a supported
+    file, else e.g. ``"unsupported file type .tsv"``, ``"not found"``, ``"broken or looping
+    symbolic link"`` or ``"unreadable folder: ..."``. A file named explicitly is always
+    reported, and every path is reported once.
     """
+    reported: set[Path] = set()
     for given in paths:
         root = Path(given)
         if root.is_file():
-            yield _file_entry(root)
+            if root not in reported:
+                reported.add(root)
+                yield _file_entry(root)
             continue
         if not root.is_dir():
-            yield root, "not found"
+            yield root, ("broken or looping symbolic link" if root.is_symlink() else "not found")
             continue
         seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        unreadable: list[OSError] = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable.append):
             real = os.path.realpath(dirpath)
             if real in seen:
                 dirnames[:] = []
@@ -213,5 +261,16 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | 
             seen.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
-                if not name.startswith("."):
-                    yield _file_entry(Path(dirpath) / name)
+                if name.startswith("."):
+                    continue
+                path = Path(dirpath) / name
+                if path in reported:
+                    continue
+                reported.add(path)
+                if path.is_symlink() and not path.exists():
+                    # a dangling link, or one in a loop (a -> b -> a): os.walk lists it as a file
+                    yield path, "broken or looping symbolic link"
+                else:
+                    yield _file_entry(path)
+        for error in unreadable:
+            yield Path(error.filename or root), f"unreadable folder: {error.strerror or error}"

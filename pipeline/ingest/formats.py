@@ -28,6 +28,8 @@ from pipeline.ingest.normalise import (
 from pipeline.ingest.pdf import read_pdf
 
 Metadata = dict[str, Any]
+# A "text" file with more than this share of control or undecodable characters is binary.
+BINARY_SHARE = 0.02
 
 
 def read_bytes_as_text(path: Path) -> str:
@@ -36,9 +38,13 @@ def read_bytes_as_text(path: Path) -> str:
     if not data.strip():
         raise IngestError("empty", f"empty file: {path}")
     try:
-        text, _encoding = decode_bytes(data)
+        text, encoding = decode_bytes(data)
     except (UnicodeDecodeError, LookupError) as exc:
         raise IngestError("decode", f"cannot decode {path}: {exc}") from exc
+    junk = sum(1 for c in text if c == "\ufffd" or (c < " " and c not in "\t\n\r\x0c"))
+    if junk > BINARY_SHARE * len(text):
+        raise IngestError("decode", f"binary data, not text ({junk / len(text):.0%} control or undecodable "
+                                    f"characters as {encoding}): {path}")
     return repair_mojibake(text)
 
 

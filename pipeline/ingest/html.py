@@ -14,6 +14,7 @@ import trafilatura
 from lxml import etree
 
 from pipeline.ingest.dates import to_iso_date
+from pipeline.ingest.errors import IngestError
 
 _SKIP = frozenset(
     "script style noscript iframe img svg head nav form button select option textarea "
@@ -71,6 +72,15 @@ def _walk(element: etree._Element, out: list[str], headings: list[str], in_pre: 
         out.append(element.tail if in_pre else _WHITESPACE.sub(" ", element.tail))
 
 
+# Characters lxml refuses in a string (NUL and C0 controls other than tab and newlines)
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(html: str) -> str:
+    """``html`` without the control characters lxml cannot take (a form feed in a saved page)."""
+    return _XML_INVALID.sub("", html)
+
+
 def html_to_text(html: str) -> HtmlText:
     """Plain text of an HTML document or fragment by walking its element tree.
 
@@ -78,9 +88,18 @@ def html_to_text(html: str) -> HtmlText:
     elements become paragraphs; ordered-list items keep their number; table cells are
     separated by ``" | "``.
     """
+    html = xml_safe(html)
     if not html.strip():
         return HtmlText("")
-    root = lxml.html.fromstring(html) if _is_full_page(html) else lxml.html.fragment_fromstring(html, create_parent="div")
+    parser = lxml.html.HTMLParser()
+    if _is_full_page(html):
+        root = lxml.html.fromstring(html, parser=parser)
+    else:
+        root = lxml.html.fragment_fromstring(html, create_parent="div", parser=parser)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # libxml2 stops descending at 256 levels and drops what lies deeper: refuse rather
+        # than return a text with silent holes
+        raise IngestError("corrupt", "HTML nested too deeply (more than 256 levels): its text cannot be read whole")
     body = root.find(".//body") if root.tag == "html" else root
     out: list[str] = []
     headings: list[str] = []
@@ -120,6 +139,7 @@ def html_metadata(html: str) -> dict[str, str | None]:
     Title: ``og:title``/``twitter:title``/Dublin Core, else ``<title>``. Date: publication
     ``<meta>`` tags, else a ``<time datetime>`` element. Author: ``<meta name=author>``.
     """
+    html = xml_safe(html)
     if not _is_full_page(html):
         return {}
     try:
@@ -150,6 +170,7 @@ def extract_main_text(html: str) -> HtmlText:
     (``favor_recall=True``, comments excluded); if it returns nothing or far less than
     the page's text, the plain walk is used instead.
     """
+    html = xml_safe(html)
     walked = html_to_text(html)
     if not _is_full_page(html):
         return walked

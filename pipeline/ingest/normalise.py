@@ -93,6 +93,18 @@ def _join_block(lines: list[str]) -> list[str]:
     return [" ".join(p) for p in paragraphs]
 
 
+# spaCy's tokenizer strips prefix/suffix punctuation one character at a time, re-slicing the
+# rest: a run of 10,000 quote marks without a space takes ~50 s (quadratic). Runs of symbols
+# longer than this are broken by a space every SYMBOL_RUN_MAX characters (never prose).
+SYMBOL_RUN_MAX = 100
+_LONG_SYMBOL_RUN = re.compile(rf"[^\w\s]{{{SYMBOL_RUN_MAX + 1},}}")
+
+
+def _break_symbol_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return " ".join(run[i:i + SYMBOL_RUN_MAX] for i in range(0, len(run), SYMBOL_RUN_MAX))
+
+
 def normalise_text(raw: str) -> str:
     """Normalise text into the pipeline's canonical form.
 
@@ -111,8 +123,10 @@ def normalise_text(raw: str) -> str:
         a line that looks like a unit of its own (short and without final punctuation,
         e.g. a heading, dateline or label; or a list item), which becomes its own
         paragraph. A blank line inside a sentence (previous paragraph ends with a letter
-        or comma, next starts in lower case) is removed. Curly quotes, dashes and ellipses are kept. No leading or trailing
-        whitespace. Idempotent.
+        or comma, next starts in lower case) is removed. Curly quotes, dashes and ellipses are kept. A run
+        of more than :data:`SYMBOL_RUN_MAX` symbols without a space (a row of quote marks) gets a space
+        every :data:`SYMBOL_RUN_MAX` characters, so that tokenizing it stays linear. No leading
+        or trailing whitespace. Idempotent.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2029", "\n\n").replace("\u2028", "\n").replace("\x0c", "\n\n")
@@ -120,6 +134,7 @@ def normalise_text(raw: str) -> str:
     text = _CONTROL.sub("", text)
     # after removing invisible characters, which may separate a letter from its accent
     text = unicodedata.normalize("NFC", text)
+    text = _LONG_SYMBOL_RUN.sub(_break_symbol_run, text)
     text = _SPACES.sub(" ", text)
     paragraphs: list[str] = []
     for block in _PARAGRAPH_BREAK.split(text):
@@ -262,4 +277,78 @@ def detect_language(text: str) -> str | None:
     ratio = hits / len(words)
     if ratio >= 0.12 or (len(words) < 20 and hits >= 2):
         return "en"
+    return None
+
+
+# Function words of the other languages NGO publications often come in (French, Spanish,
+# German, Portuguese, Italian, Dutch): enough to tell them from English, not to analyse them.
+_STOPWORDS = {
+    "fr": frozenset("le la les des du un une et est sont dans pour par sur avec qui que ne pas au aux ce "
+                    "cette ces il elle ils nous vous leur été ont".split()),
+    "es": frozenset("el la los las del un una y es son en por para con que se no al lo como su sus "
+                    "este esta fue han".split()),
+    "de": frozenset("der die das den dem des und ist sind ein eine einer nicht mit von zu auf für im "
+                    "sich auch wurde wurden".split()),
+    "pt": frozenset("o os as do da dos das um uma e é são em no na por para com que não ao foi "
+                    "foram seu sua".split()),
+    "it": frozenset("il lo gli le del della dei delle un una e è sono in per con che non al alla "
+                    "si stato".split()),
+    "nl": frozenset("de het een en is zijn van in op met voor dat niet te aan door ook werd".split()),
+}
+# Writing systems that identify a language (family) on their own, by Unicode range
+# (Persian and Urdu share the Arabic script and are reported as "ar").
+_SCRIPTS = (
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+)
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese", "it": "Italian",
+    "nl": "Dutch", "ar": "Arabic script", "ru": "Cyrillic script", "he": "Hebrew", "el": "Greek",
+    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "hi": "Devanagari script",
+}
+# A script covering more than this share of the letters names the language.
+SCRIPT_SHARE = 0.5
+# Another Latin-script language needs at least this share of its function words, and more
+# than English has, to be named (and at least this many hits in a short text).
+OTHER_LANGUAGE_RATIO = 0.12
+OTHER_LANGUAGE_MIN_HITS = 3
+
+
+def identify_language(text: str) -> str | None:
+    """ISO 639-1 code of the language a text is written in, when it can be told cheaply.
+
+    ``"en"`` as :func:`detect_language`; else a code from the writing system when one
+    non-Latin script makes up most letters (``"ar"`` for Arabic script, ``"ru"`` for
+    Cyrillic, ``"zh"``, ...), or from the function words of French, Spanish, German,
+    Portuguese, Italian or Dutch; None when the text is too short or unlike any of them
+    (lists of names or figures). Used to refuse non-English documents instead of
+    mis-analysing them with an English model.
+    """
+    head = text[:20000]
+    letters = sum(1 for c in head if c.isalpha())
+    if letters:
+        for code, script in _SCRIPTS:
+            if len(script.findall(head)) > SCRIPT_SHARE * letters:
+                return code
+    english = detect_language(text)
+    if english:
+        return english
+    words = [w.lower() for w in _WORD.findall(head)][:500]
+    if not words:
+        return None
+    en_hits = sum(w in _EN_STOPWORDS for w in words)
+    best, best_hits = None, 0
+    for code, stopwords in _STOPWORDS.items():
+        hits = sum(w in stopwords for w in words)
+        if hits > best_hits:
+            best, best_hits = code, hits
+    if (best and best_hits >= OTHER_LANGUAGE_MIN_HITS and best_hits > en_hits
+            and best_hits / len(words) >= OTHER_LANGUAGE_RATIO):
+        return best
     return None

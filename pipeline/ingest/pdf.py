@@ -156,14 +156,22 @@ def _pdf_title(value: object) -> str | None:
     return title
 
 
-def read_pdf(path: Path) -> tuple[str, dict[str, str | None]]:
+def read_pdf(path: Path, max_pages: int = 0) -> tuple[str, dict[str, str | None]]:
     """Text and metadata (title, published, author) of a PDF file.
+
+    Parameters
+    ----------
+    path : Path
+        The PDF file.
+    max_pages : int
+        Refuse a PDF of more pages (``too_large``), counted before any text is extracted;
+        0 for no limit.
 
     Raises
     ------
     IngestError
         ``encrypted`` (password needed), ``corrupt`` (unreadable), ``no_text`` (no text
-        layer: a scanned PDF needs OCR).
+        layer: a scanned PDF needs OCR), ``too_large`` (more than ``max_pages`` pages).
     """
     try:
         reader = PdfReader(path)
@@ -174,6 +182,10 @@ def read_pdf(path: Path) -> tuple[str, dict[str, str | None]]:
                 raise IngestError("encrypted", f"encrypted PDF that cannot be opened: {exc}") from exc
             if not opened:
                 raise IngestError("encrypted", "encrypted PDF: a password is needed to read it")
+        n_pages = len(reader.pages)
+        if max_pages and n_pages > max_pages:
+            raise IngestError("too_large", f"PDF of {n_pages:,} pages is above the limit of {max_pages:,}: "
+                                           "raise --max-pages to read it")
         texts = [page_text(page) for page in reader.pages]
         info = reader.metadata or {}
     except IngestError:
@@ -183,7 +195,8 @@ def read_pdf(path: Path) -> tuple[str, dict[str, str | None]]:
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise IngestError("corrupt", f"unreadable PDF: {exc}") from exc
     if not any(t.strip() for t in texts):
-        raise IngestError("no_text", "no extractable text (scanned PDF? OCR is needed)")
+        raise IngestError("no_text", "no extractable text: a scanned PDF (images only)? OCR is needed "
+                                     "to read it (e.g. `ocrmypdf in.pdf out.pdf`, then run on out.pdf)")
     pages = remove_page_furniture([_page_lines(t) for t in texts])
     lines: list[str] = []
     for page in pages:

@@ -1,4 +1,9 @@
-"""Datasette plugin for the store: every record's text links to its span shown in its document."""
+"""Datasette plugin for the store: every record's text links to its span shown in its document.
+
+It also serves the document view of ``ngo-pipeline show`` at ``/-/document/<doc_id>`` (every
+record highlighted; ``?start=&end=`` selects a span), linked from the span_in_context page,
+query rows with a ``doc_id`` and document titles.
+"""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -12,10 +17,61 @@ SPAN_SOURCES = frozenset({"entities", "quotes", "claims", "dates", "statements",
 CONTEXT_QUERY = "span_in_context"
 
 
+DOCUMENT_ROUTE = "/-/document/"  # the document view (pipeline.view.document), served by register_routes
+
+
+def _field(row, key):
+    try:
+        value = row[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
+
+
+def document_view_url(datasette, doc_id, start=None, end=None) -> str:
+    """URL of the document view of ``doc_id``, with the span start:end selected when given."""
+    query = f"?{urlencode({'start': start, 'end': end})}" if start is not None and end is not None else ""
+    return datasette.urls.path(DOCUMENT_ROUTE + str(doc_id)) + query
+
+
+@hookimpl
+def register_routes(datasette):
+    return [(r"^/-/document/(?P<doc_id>[^/]+)$", document_view)]
+
+
+async def document_view(datasette, request):
+    """The document with every record highlighted (``ngo-pipeline show``), ?start=&end= selected."""
+    from datasette.utils.asgi import Response
+
+    from pipeline.view.document import DocumentLookupError, document_page
+
+    doc_id = request.url_vars["doc_id"]
+    selection = None
+    try:
+        if "start" in request.args and "end" in request.args:
+            selection = (int(request.args["start"]), int(request.args["end"]))
+    except ValueError:
+        return Response.text("start and end must be whole numbers", status=400)
+    db = datasette.get_database()
+    home = datasette.urls.database(db.name)
+    try:
+        page = await db.execute_fn(lambda conn: document_page(conn, doc_id, home_url=home, selection=selection))
+    except DocumentLookupError as exc:
+        return Response.text(str(exc), status=404)
+    return Response.html(page)
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if column == "span" and table is None and isinstance(value, str):  # the span_in_context query
         return Markup(f"<mark>{escape(value)}</mark>")
+    # a document's title (its table, and query rows such as span_in_context) opens the document view
+    if value is not None and ((table == "documents" and column == "title")
+                              or (table is None and column in ("title", "doc_id"))):
+        doc_id = _field(row, "doc_id")
+        if doc_id is not None:
+            url = document_view_url(datasette, doc_id, _field(row, "start"), _field(row, "end"))
+            return Markup(f'<a href="{escape(url)}" title="open the document view">{escape(value)}</a>')
     if column != "text" or not isinstance(value, str):
         return None
     if table is not None and table not in SPAN_SOURCES:

@@ -1,8 +1,13 @@
 """Open a store: connect, create the schema, check its version, encode and decode rows."""
 from __future__ import annotations
 
+import errno
 import json
+import os
+import socket
 import sqlite3
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +26,24 @@ class StoreError(Exception):
 
 class SchemaMismatch(StoreError):
     """The store was written with a different output schema version."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store: a run writing it, or ``serve`` reading it."""
+
+
+# Store versions the writer upgrades in place (see :func:`migrate`): version -> SQL steps.
+# 1.1.0 -> 1.2.0 adds documents.error_kind (filled from the error message's "kind: " prefix)
+# and the runs/outcomes tables, which ddl() creates.
+_ERROR_KIND_FROM_MESSAGE = (
+    "UPDATE documents SET error_kind = CASE "
+    "WHEN error LIKE 'analysis failed:%' THEN 'analysis' "
+    "WHEN substr(error, 1, instr(error, ':') - 1) IN ({kinds}) THEN substr(error, 1, instr(error, ':') - 1) "
+    "ELSE 'corrupt' END WHERE status = 'error'"
+)
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1.1.0": ("ALTER TABLE documents ADD COLUMN error_kind TEXT", _ERROR_KIND_FROM_MESSAGE),
+}
 
 
 def resolve_store_path(path: str | Path) -> Path:
@@ -67,6 +90,11 @@ def check_schema(conn: sqlite3.Connection, path: str | Path) -> None:
     version = stored_schema_version(conn)
     if version is None:
         raise StoreError(f"{path} is empty: run `ngo-pipeline run` first")
+    if version in MIGRATIONS:
+        raise SchemaMismatch(
+            f"{path} holds output schema {version}, older than the {SCHEMA_VERSION} this ngo-pipeline "
+            f"reads: the next `ngo-pipeline run ... --store {path}` upgrades it in place (nothing is lost)"
+        )
     if version != SCHEMA_VERSION:
         raise SchemaMismatch(
             f"{path} holds output schema {version} but this ngo-pipeline writes {SCHEMA_VERSION}: "
@@ -74,9 +102,42 @@ def check_schema(conn: sqlite3.Connection, path: str | Path) -> None:
         )
 
 
+def migrate(conn: sqlite3.Connection) -> str | None:
+    """Upgrade a store of an older schema version in place, in one transaction.
+
+    Returns the version upgraded from, or None when there was nothing to do (the store is
+    current, empty, or of a version with no migration, which :func:`check_schema` refuses).
+    """
+    version = stored_schema_version(conn)
+    if version not in MIGRATIONS:
+        return None
+    from pipeline.ingest.errors import ERROR_KINDS
+
+    kinds = ", ".join(f"'{kind}'" for kind in ERROR_KINDS)  # constants, not user input
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in MIGRATIONS[version]:
+            conn.execute(statement.format(kinds=kinds))
+        for statement in ddl():  # new tables and indexes (all IF NOT EXISTS)
+            conn.execute(statement)
+        conn.executemany("INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", [
+            ("schema_version", SCHEMA_VERSION), (f"migrated_from_{version}", _now())])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return version
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def create_or_check(conn: sqlite3.Connection, path: str | Path) -> None:
-    """Create the schema in an empty database, or check the version of an existing store."""
+    """Create the schema in an empty database, upgrade an older store (:data:`MIGRATIONS`),
+    or check the version of an existing store."""
     if stored_schema_version(conn) is not None:
+        migrate(conn)
         check_schema(conn, path)
         return
     conn.execute("BEGIN")
@@ -137,3 +198,95 @@ def iter_rows(conn: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]]:
 
 def table_counts(conn: sqlite3.Connection, tables=TABLES) -> dict[str, int]:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+# --------------------------------------------------------------------------- locking
+
+LOCK_SUFFIX = ".lock"
+DEFAULT_LOCK_TIMEOUT = 60.0  # seconds a run waits for another process to release the store
+_LOCK_POLL_SECONDS = 0.2
+
+
+def lock_path(store: str | Path) -> Path:
+    """The lock file of a store: ``pipeline.sqlite.lock`` beside ``pipeline.sqlite``."""
+    store = Path(store)
+    return store.with_name(store.name + LOCK_SUFFIX)
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    # read through our own descriptor: closing another one would drop this process's POSIX locks
+    try:
+        return json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _locked_message(store: Path, holder: dict[str, Any], timeout: float, shared: bool) -> str:
+    pid = holder.get("pid", "unknown")
+    since = f", since {holder['started_at']}" if holder.get("started_at") else ""
+    waited = f" (waited {timeout:g} s)" if timeout else ""
+    if holder.get("purpose") == "serve":
+        return (f"{store} is being served by `ngo-pipeline serve` (pid {pid}{since}){waited}: stop the server "
+                f"(Ctrl-C) before writing the store, or serve a copy of it")
+    if shared:
+        return (f"{store} is being written by another ngo-pipeline {holder.get('purpose', 'run')} "
+                f"(pid {pid}{since}){waited}: serve it once that run has finished, or serve a copy")
+    return (f"{store} is being written by another ngo-pipeline {holder.get('purpose', 'run')} (pid {pid}{since})"
+            f"{waited}: wait for it to finish, raise --lock-timeout, or write another store (--store)")
+
+
+@contextmanager
+def store_lock(store: str | Path, *, shared: bool = False, timeout: float = DEFAULT_LOCK_TIMEOUT,
+               purpose: str = "run") -> Iterator[None]:
+    """Hold the store's lock file for the block: exclusive to write, shared to serve.
+
+    An exclusive holder (a run, a review import) excludes every other process; shared
+    holders (``serve``, which opens the store immutable and must not see it change) exclude
+    only writers. The lock is a POSIX record lock (``fcntl.lockf``) on ``<store>.lock``: the
+    kernel releases it when the process ends, however it ends, so a killed run never leaves a
+    stale lock; unlike ``flock`` it is not inherited by forked worker processes, which could
+    outlive a killed run and keep its lock. The holder writes its pid into the file so that
+    the process kept waiting can name it. Locks exclude other processes, not other threads.
+
+    Raises
+    ------
+    StoreLocked
+        The lock was not free within ``timeout`` seconds; the message names the holder.
+    """
+    store = Path(store)
+    path = lock_path(store)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; SQLite's own locking still applies
+        yield
+        return
+    fd = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        if not shared:
+            raise
+    if fd is None:  # serving from a read-only folder: nobody can write this store either
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        while True:
+            try:
+                fcntl.lockf(fd, mode | fcntl.LOCK_NB)
+                break
+            except OSError as exc:  # EACCES or EAGAIN: held by another process
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(_locked_message(store, _holder(fd), timeout, shared)) from None
+                time.sleep(_LOCK_POLL_SECONDS)
+        info = json.dumps({"pid": os.getpid(), "purpose": purpose, "started_at": _now(),
+                           "host": socket.gethostname()})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode("utf-8"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from pipeline.output import JsonlTables
+from pipeline.output import JsonlTables, atomic_path
 from pipeline.records import TABLES
 from pipeline.store.db import iter_rows, open_store
 from pipeline.store.schema import DERIVED_TABLES, json_columns, table_columns
@@ -23,23 +21,15 @@ FORMATS = ("jsonl", "csv", "parquet")
 EXPORT_TABLES = TABLES + DERIVED_TABLES
 
 
-def _atomic_target(path: Path):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return tmp
-
-
 def _write_csv(rows, path: Path, table: str, columns: list[str]) -> int:
-    tmp = _atomic_target(path)
     json_cols = json_columns(table)
     n = 0
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: json.dumps(v, ensure_ascii=False) if k in json_cols else v for k, v in row.items()})
             n += 1
-    os.replace(tmp, path)
     return n
 
 
@@ -62,9 +52,8 @@ def _write_parquet(rows, path: Path, table: str, columns: list[str]) -> int:
             arrays[c] = pa.array(values, type=pa.list_(pa.string()))
         else:
             arrays[c] = pa.array(values)
-    tmp = _atomic_target(path)
-    pq.write_table(pa.table(arrays) if columns else pa.table({}), tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.table(arrays) if columns else pa.table({}), tmp)
     return len(rows)
 
 

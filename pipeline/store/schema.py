@@ -7,7 +7,11 @@ same order, with ``doc_id`` first; list and dict fields are stored as JSON text.
 - ``speakers`` and ``quote_speakers``: one speaker across documents ("Laila Kiki" = "Kiki");
 - ``quote_groups``: identical or near-identical quotes repeated across publications;
 - ``quotes_fts`` / ``statements_fts``: FTS5 indexes over the quote and sentence text;
-- ``store_meta``: the schema version the store was written with.
+- ``runs`` and ``outcomes``: every run, and what happened to each of its input paths
+  (``ok``, ``skipped`` or ``error`` with its kind; see ``docs/robustness.md``);
+- ``store_meta``: the schema version the store was written with;
+- ``sources``: the size and modification time of each file last read, so a re-run skips an
+  unchanged file without reading it (a cache: deleting its rows only costs a re-read).
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ RECORD_CLASSES = {
 DOCUMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("doc_id", "TEXT"), ("source", "TEXT"), ("title", "TEXT"), ("organisation", "TEXT"),
     ("published", "TEXT"), ("language", "TEXT"), ("text", "TEXT"), ("n_words", "INTEGER"),
-    ("status", "TEXT"), ("error", "TEXT"),
+    ("status", "TEXT"), ("error", "TEXT"), ("error_kind", "TEXT"),
 )
 
 # the id field that makes (doc_id, id) unique; entities have none (rowid only)
@@ -62,6 +66,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dates", ("value",)),
     ("statements", ("doc_id", "start")),
     ("record_themes", ("theme", "record_table")),
+    ("outcomes", ("source",)),
     ("quote_speakers", ("speaker_id",)),
     ("quote_groups", ("doc_id", "quote_id")),
 )
@@ -138,10 +143,40 @@ def _fts_ddl(table: str) -> list[str]:
     ]
 
 
+# file -> doc_id it held when last read, with the stat that proves it is still the same file;
+# trusted only while that doc_id is stored with status ok (see StoreWriter.skip_unchanged_files)
+SOURCES_DDL = """CREATE TABLE IF NOT EXISTS sources (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  doc_id TEXT NOT NULL
+)"""
+
 AUXILIARY_DDL = (
     """CREATE TABLE IF NOT EXISTS store_meta (
   key TEXT PRIMARY KEY,
   value TEXT
+)""",
+    # one row per run; finished_at stays NULL for a run that was killed or crashed
+    """CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  pid INTEGER,
+  inputs INTEGER,
+  ok INTEGER,
+  skipped INTEGER,
+  errors INTEGER
+)""",
+    # what happened to every input path of every run (docs/robustness.md)
+    """CREATE TABLE IF NOT EXISTS outcomes (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id),
+  source TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  kind TEXT,
+  message TEXT,
+  doc_id TEXT,
+  PRIMARY KEY (run_id, source)
 )""",
     """CREATE TABLE IF NOT EXISTS record_themes (
   record_table TEXT NOT NULL,
@@ -216,6 +251,7 @@ def ddl() -> list[str]:
 
     statements = [_record_table_ddl(t) for t in TABLES]
     statements.extend(AUXILIARY_DDL)
+    statements.append(SOURCES_DDL)
     for table, cols in INDEXES:
         name = f"idx_{table}_{'_'.join(cols)}"
         statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(map(quote_name, cols))})")

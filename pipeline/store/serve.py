@@ -142,8 +142,8 @@ select d.title, d.organisation, d.published, d.source,
   substr(d.text, max(1, span.s - {CONTEXT_CHARS - 1}), min(span.s, {CONTEXT_CHARS})) as before,
   substr(d.text, span.s + 1, span.e - span.s) as span,
   substr(d.text, span.e + 1, {CONTEXT_CHARS}) as after,
-  d.doc_id
-from documents d, span where d.doc_id = :doc_id""",
+  d.doc_id, span.s as start, span.e as "end"
+from documents d, span where d.doc_id = :doc_id""",  # start/end: the link to the document view
     },
 }
 
@@ -187,10 +187,18 @@ def build_datasette(store: str | Path):
 
 
 def serve(store: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the store until interrupted."""
+    """Serve the store until interrupted, holding its lock (shared) all the while.
+
+    The store is opened immutable, so a run writing it meanwhile would show torn pages:
+    with the lock, such a run fails at once naming this server, and a store being written by
+    a run is not served (:class:`~pipeline.store.db.StoreLocked` names the run).
+    """
     import uvicorn
     from datasette.cli import run_sync
 
-    ds = build_datasette(store)
-    run_sync(ds.invoke_startup)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+    from pipeline.store.db import store_lock
+
+    with store_lock(store, shared=True, timeout=0, purpose="serve"):
+        ds = build_datasette(store)
+        run_sync(ds.invoke_startup)
+        uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

@@ -6,22 +6,50 @@
   document's records are deleted and the new ones inserted in the same transaction, so a
   reader never sees both versions, nor neither.
 - A document that failed to read never replaces a good version of the same source.
+- The writer holds the store's lock file for its whole life (:func:`~pipeline.store.db.store_lock`):
+  a second run waits for it, then fails naming the first; ``serve`` and a run exclude each other.
+- Derived tables are marked stale in the same transaction as every document, so a run killed
+  before rebuilding them has them rebuilt by the next run, even one with nothing new to write.
 """
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline.records import TABLES, Document, DocumentResult
-from pipeline.store.db import connect, create_or_check, encode_row, insert_sql, table_counts
+from pipeline.store.db import (DEFAULT_LOCK_TIMEOUT, connect, create_or_check, encode_row, insert_sql,
+                               store_lock, table_counts)
 from pipeline.store.schema import RECORD_ID, THEMED_TABLES
 
 log = logging.getLogger(__name__)
 
 INSERTED, REPLACED, UNCHANGED = "inserted", "replaced", "unchanged"
+
+# --- the file-stat cache (``sources`` table) -------------------------------------------------
+import time  # noqa: E402  (kept with the code that uses it)
+
+from pipeline.store.schema import SOURCES_DDL  # noqa: E402
+
+SOURCES_FLUSH = 500  # files whose stat is recorded per transaction
+RACY_NS = 2_000_000_000  # files modified less than 2 s before the run are not remembered
+
+
+def _file_stat(path: Path) -> tuple[str, int, int]:
+    """(absolute path, size, mtime in ns): what identifies an unchanged file without reading it.
+
+    ``abspath``, not ``resolve``: resolving symbolic links costs a system call per path
+    component; a file reached through another link is merely read (and hashed) once more.
+    """
+    stat = os.stat(path)
+    return os.path.abspath(path), stat.st_size, stat.st_mtime_ns
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
@@ -60,34 +88,82 @@ class StoreWriter:
         The store file.
     force : bool
         Re-analyse documents even when their content is already stored.
+    lock_timeout : float
+        Seconds to wait for another process holding the store (a run, ``serve``) before
+        raising :class:`~pipeline.store.db.StoreLocked`, which names it.
     """
 
-    def __init__(self, path: str | Path, *, force: bool = False):
+    def __init__(self, path: str | Path, *, force: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.path = Path(path)
         self.force = force
-        self.conn = connect(self.path)
-        create_or_check(self.conn, self.path)
+        self._lock = store_lock(self.path, timeout=lock_timeout, purpose="run")
+        self._lock.__enter__()  # before connecting: a migration must not race another writer
+        try:
+            self.conn = connect(self.path)
+            create_or_check(self.conn, self.path)
+        except BaseException:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
+            self._lock.__exit__(None, None, None)
+            raise
         self.actions = {INSERTED: 0, REPLACED: 0, UNCHANGED: 0}
         self.records = {t: 0 for t in TABLES}
         self._insert = {t: insert_sql(t) for t in TABLES}
+        # the run's row in `runs`, inserted with its first document: a run that changes nothing
+        # leaves the store byte for byte as it was
+        self.run_id: int | None = None
+        self._started_at = _now()
 
     def __enter__(self) -> "StoreWriter":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if exc_type is None and (self.actions[INSERTED] or self.actions[REPLACED]):
+            if exc_type is None and self._derived_stale():
                 from pipeline.store.speakers import rebuild_derived_tables
 
                 rebuild_derived_tables(self.conn)
                 optimise_fts(self.conn)
+                self.conn.execute("DELETE FROM store_meta WHERE key = 'derived_stale'")
                 self._touch()
         finally:
             self.conn.close()
+            self._lock.__exit__(None, None, None)
+
+    def _derived_stale(self) -> bool:
+        """Whether documents changed since speakers and quote groups were last rebuilt
+        (by this run, or by one killed before it could rebuild them)."""
+        return self.conn.execute("SELECT 1 FROM store_meta WHERE key = 'derived_stale'").fetchone() is not None
+
+    def record_outcomes(self, outcomes: Iterable) -> None:
+        """Store what happened to every input path of this run, in one transaction.
+
+        ``outcomes`` holds :class:`~pipeline.batch.Outcome` objects (``source``, ``outcome``
+        ``ok``/``skipped``/``error``, ``kind``, ``message``, ``doc_id``). Nothing is stored
+        for a run that wrote no document (its outcomes are in ``run.json``).
+        """
+        if self.run_id is None:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?)",
+                                  [(self.run_id, o.source, o.outcome, o.kind, o.message, o.doc_id)
+                                   for o in outcomes])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def finish_run(self, counts: dict[str, int]) -> None:
+        """Mark this run finished with its counts (a killed run keeps ``finished_at`` NULL)."""
+        if self.run_id is None:
+            return
+        self.conn.execute("UPDATE runs SET finished_at = ?, inputs = ?, ok = ?, skipped = ?, errors = ? "
+                          "WHERE run_id = ?", (_now(), counts.get("inputs"), counts.get("ok"),
+                                               counts.get("skipped"), counts.get("error"), self.run_id))
 
     def _touch(self) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('updated_at', ?)", (now,))
+        self.conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('updated_at', ?)", (_now(),))
 
     def is_unchanged(self, document: Document) -> bool:
         """True when this exact content is already stored and analysed without error."""
@@ -96,13 +172,84 @@ class StoreWriter:
         row = self.conn.execute("SELECT status FROM documents WHERE doc_id = ?", (document.doc_id,)).fetchone()
         return row is not None and row["status"] == "ok"
 
-    def skip_unchanged(self, documents: Iterable[Document]) -> Iterator[Document]:
-        """Pass on only the documents that need analysing; count the others as unchanged."""
+    def skip_unchanged(self, documents: Iterable[Document],
+                       on_skip: Callable[[Document], None] | None = None) -> Iterator[Document]:
+        """Pass on only the documents that need analysing; count the others as unchanged
+        (and hand each to ``on_skip``, so that the run can account for it)."""
         for document in documents:
             if self.is_unchanged(document):
                 self.actions[UNCHANGED] += 1
+                if on_skip:
+                    on_skip(document)
                 continue
             yield document
+
+    # --- skipping unchanged files without reading them (the `sources` table) ---------------
+
+    def skip_unchanged_files(self, inputs: Iterable[tuple[Path, str | None]],
+                             on_skip: Callable[[str, str], None] | None = None,
+                             ) -> Iterator[tuple[Path, str | None]]:
+        """Pass on the input paths that must be read; count files unchanged since last read.
+
+        A file is unchanged when its absolute path, size and modification time (ns) are those
+        recorded when it was last read, and the ``doc_id`` it held then is stored with status
+        ``ok``: it is neither read nor hashed (a PDF takes seconds to parse). Any other file is
+        passed on and read; content hashing (:meth:`skip_unchanged`) then decides. Paths that
+        carry a skip reason pass through. ``on_skip(source, doc_id)`` is called for each file
+        skipped here.
+        """
+        self._source_stats: dict[str, tuple[str, int, int]] = {}
+        if self.force:
+            yield from inputs
+            return
+        self.conn.execute(SOURCES_DDL)  # a store written before the table existed
+        for path, skip_reason in inputs:
+            if skip_reason is None:
+                try:
+                    key, size, mtime_ns = _file_stat(path)
+                except OSError:  # vanished or unreadable: let the reader report it
+                    yield path, skip_reason
+                    continue
+                row = self.conn.execute(
+                    "SELECT s.doc_id FROM sources s JOIN documents d ON d.doc_id = s.doc_id "
+                    "WHERE s.path = ? AND s.size = ? AND s.mtime_ns = ? AND d.status = 'ok'",
+                    (key, size, mtime_ns)).fetchone()
+                if row is not None:
+                    self.actions[UNCHANGED] += 1
+                    if on_skip:
+                        on_skip(str(path), row["doc_id"])
+                    continue
+                self._source_stats[str(path)] = (key, size, mtime_ns)
+            yield path, skip_reason
+
+    def remember_sources(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """Pass documents on, recording the stat of each file read (for the next run's
+        :meth:`skip_unchanged_files`), in one transaction per ``SOURCES_FLUSH`` files."""
+        pending: list[tuple[str, int, int, str]] = []
+        # a file modified within the last moments may be modified again within the same clock
+        # tick, leaving its stat unchanged: such files are not remembered (git's "racily clean")
+        recent = time.time_ns() - RACY_NS
+        for document in documents:
+            # filled by skip_unchanged_files, which runs lazily upstream of this generator
+            stat = getattr(self, "_source_stats", {}).pop(document.source, None)
+            if stat is not None and document.status == "ok" and stat[2] < recent:
+                pending.append((*stat, document.doc_id))
+                if len(pending) >= SOURCES_FLUSH:
+                    self._save_sources(pending)
+                    pending = []
+            yield document
+        self._save_sources(pending)
+
+    def _save_sources(self, rows: list[tuple[str, int, int, str]]) -> None:
+        if not rows:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     def _superseded(self, document: Document) -> list[str] | None:
         """doc_ids this document replaces, or None when it must not be written at all."""
@@ -129,7 +276,11 @@ class StoreWriter:
         rows = result.rows()
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        new_run = self.run_id is None
         try:
+            if new_run:
+                self.run_id = conn.execute("INSERT INTO runs(started_at, pid) VALUES (?, ?)",
+                                           (self._started_at, os.getpid())).lastrowid
             for doc_id in superseded:
                 delete_document(conn, doc_id)
             for table in TABLES:
@@ -137,9 +288,12 @@ class StoreWriter:
             for table in THEMED_TABLES:
                 conn.executemany("INSERT OR IGNORE INTO record_themes VALUES (?, ?, ?, ?)",
                                  theme_rows(table, result.doc_id, rows[table]))
+            conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            if new_run:
+                self.run_id = None
             raise
         for table in TABLES:
             self.records[table] += len(rows[table])
@@ -179,12 +333,17 @@ def set_statement_themes(store_path: str | Path, updates: Iterable[tuple[str, st
     int
         How many sentences were updated (unknown ``(doc_id, statement_id)`` pairs are ignored).
     """
+    from pipeline.store.db import open_store, resolve_store_path
+
+    with store_lock(resolve_store_path(store_path), purpose="review import"):
+        return _set_statement_themes(open_store(store_path, read_only=False), updates)
+
+
+def _set_statement_themes(conn, updates) -> int:
     import json
 
     from pipeline.records import THEMES
-    from pipeline.store.db import open_store
 
-    conn = open_store(store_path, read_only=False)
     touched: set[str] = set()
     updated = 0
     try:

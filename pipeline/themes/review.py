@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -99,16 +98,9 @@ def parse_themes(cell: str | None) -> list[str]:
 
 def _atomic_write(path: Path, lines: Iterable[str]) -> None:
     """Write ``lines`` to ``path`` through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for line in lines:
-                handle.write(line)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from pipeline.output import write_text_atomic
+
+    write_text_atomic(path, lines)
 
 
 def _as_list(value: Any) -> list[str]:

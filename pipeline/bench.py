@@ -1,0 +1,397 @@
+"""Benchmark the pipeline against spaCy itself, on the same documents in one run.
+
+``ngo-pipeline bench [PATH] [--repeat N] [--workers N] [--scale-memory]`` measures:
+
+(a) bare ``nlp.pipe``: the same spaCy model loaded with ``spacy.load`` (what a spaCy user
+    gets), piping the already-ingested texts (``n_process=N`` with ``--workers N``);
+(b) the whole pipeline: ingest (reading every file again) -> spaCy -> extractors -> themes
+    -> writing a temporary store, through :func:`pipeline.batch.process_documents` and
+    :class:`~pipeline.store.StoreWriter`, as ``ngo-pipeline run`` does;
+and their ratio, in words per second over the same word count. Model loading is outside
+both timings (the pool's start-up, with ``--workers N``, is inside both).
+
+Stage shares come from a third, instrumented pass over the corpus once, in this process,
+calling the extractors in :func:`pipeline.analysis.analyse_doc`'s order and timing each on CPU time
+(ingest, spaCy, entities, dates, claims, quotes, themes, write). ``--repeat N`` streams the
+corpus N times, each copy made distinct by a short closing line ("Copy b.") so the store
+never deduplicates it. ``--scale-memory`` runs pass (b) in fresh subprocesses at 1x and 10x
+the corpus and reports both peaks: streaming keeps them equal.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from pipeline.records import Document
+
+REPO = Path(__file__).resolve().parents[1]
+WARM_UP_TEXT = "BEIRUT, 4 May 2024 — “We will not stop,” said Rana Aziz of the Lebanese Red Cross."
+STAGES = ("ingest", "spacy", "entities", "dates", "claims", "quotes", "themes", "write")
+
+
+def default_corpus() -> Path:
+    """``../shared/corpus`` beside the checkout when present, else the sample ``corpus/``."""
+    shared = REPO.parent / "shared" / "corpus"
+    return shared if shared.is_dir() else REPO / "corpus"
+
+
+def _copy_marker(copy: int) -> str:
+    """A closing line that makes copy ``copy`` of a text distinct: "Copy b.", "Copy c.", ...
+
+    Letters only: a number would be read as a claim or a date.
+    """
+    letters = ""
+    n = copy
+    while True:
+        letters = chr(ord("a") + n % 26) + letters
+        n //= 26
+        if n == 0:
+            break
+    return f"\n\nCopy {letters}."
+
+
+def _as_copy(document: Document, copy: int) -> Document:
+    if copy == 0 or document.status != "ok":
+        return document
+    # a new Document: its doc_id (a cached hash) is computed from the new text
+    return dataclasses.replace(document, text=document.text + _copy_marker(copy))
+
+
+def _inputs(path: Path) -> tuple[list[Path], dict | None]:
+    from pipeline.ingest import iter_input_paths, load_metadata
+
+    paths = [p for p, skip in iter_input_paths([path]) if skip is None]
+    manifest = path / "MANIFEST.tsv" if path.is_dir() else None
+    metadata = load_metadata(manifest) if manifest and manifest.is_file() else None
+    return paths, metadata
+
+
+def _read(path: Path, metadata: dict | None) -> Document:
+    from pipeline.ingest import IngestError, read_document
+
+    try:
+        return read_document(path, metadata)
+    except IngestError as exc:
+        return Document(source=str(path), text="", status="error", error=str(exc), error_kind=exc.kind)
+
+
+def peak_memory_mib() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest finished child, in MiB."""
+    scale = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss: KiB on Linux, bytes on macOS
+    return {"process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale,
+            "largest_child": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale}
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its finished children: unlike the wall
+    clock, it barely moves when other jobs share the machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@contextmanager
+def _timed(totals: dict[str, float], stage: str, clock=time.perf_counter):
+    started = clock()
+    try:
+        yield
+    finally:
+        totals[stage] = totals.get(stage, 0.0) + clock() - started
+
+
+# --- the passes -----------------------------------------------------------------------------
+
+def bare_spacy_pass(texts: Iterator[str], model_name: str, *, workers: int = 1, batch_size: int = 16
+                    ) -> dict[str, Any]:
+    """(a): ``spacy.load`` + ``nlp.pipe`` over the texts; model loading not timed."""
+    import spacy
+
+    nlp = spacy.load(model_name)
+    list(nlp.pipe([WARM_UP_TEXT]))  # first-call costs (allocations, lazy tables) are not throughput
+    started, cpu = time.perf_counter(), cpu_seconds()
+    n_docs = 0
+    for _ in nlp.pipe(texts, batch_size=batch_size, n_process=workers):
+        n_docs += 1
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, "documents": n_docs,
+            "pipes": list(nlp.pipe_names)}
+
+
+def pipeline_pass(paths: list[Path], metadata: dict | None, store_path: Path, *, repeat: int = 1,
+                  workers: int = 1, executor: str = "process", model: str | None = None,
+                  batch_size: int = 16) -> dict[str, Any]:
+    """(b): ingest -> process_documents -> StoreWriter, streaming ``repeat`` copies of the corpus."""
+    from pipeline.batch import process_documents
+    from pipeline.parallel import load_models
+    from pipeline.store import StoreWriter
+
+    if executor == "process":
+        # as (a): model loading is not timed (forked workers inherit the loaded model)
+        nlp, _ = load_models(model)
+        list(nlp.pipe([WARM_UP_TEXT]))
+    stages: dict[str, float] = {}
+    counts = {"documents": 0, "words": 0, "failed": 0}
+
+    def documents() -> Iterator[Document]:
+        for copy in range(repeat):
+            for path in paths:
+                with _timed(stages, "ingest"):
+                    document = _as_copy(_read(path, metadata), copy)
+                if document.status == "ok":
+                    counts["documents"] += 1
+                    counts["words"] += document.n_words
+                yield document
+
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with StoreWriter(store_path, force=True) as writer:
+        for result in process_documents(documents(), model=model, batch_size=batch_size, workers=workers,
+                                        executor=executor, max_seconds=0):
+            if result.document.status != "ok" and result.document.error_kind in ("timeout", "analysis"):
+                counts["failed"] += 1
+            with _timed(stages, "write"):
+                writer.write(result)
+        # the peak of the streaming part, before the store rebuilds its cross-document tables
+        streaming_peak = peak_memory_mib()["process"]
+        closing = time.perf_counter()
+    stages["write"] = stages.get("write", 0.0) + time.perf_counter() - closing  # derived tables, FTS merge
+    # children's CPU counts once they are joined: the pool is shut down by now (Dask workers are not)
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, **counts,
+            "stages": stages, "streaming_peak_mib": streaming_peak}
+
+
+def stage_pass(documents: list[Document], store_path: Path, *, model: str | None = None,
+               batch_size: int = 16, ingest_seconds: float = 0.0) -> dict[str, float]:
+    """CPU seconds per stage over the documents once, in this process (instrumented, not the run).
+
+    Calls what :func:`pipeline.analysis.analyse_doc` calls, in its order, timing each; the
+    spaCy stage is the pipeline's own model (``load_nlp``: with paragraph boundaries and
+    entity rules), so it can differ from (a).
+    """
+    from pipeline.analysis import _themes_of_span
+    from pipeline.extract.claims import extract_claims
+    from pipeline.extract.dates import extract_dates
+    from pipeline.extract.entities import extract_entities
+    from pipeline.extract.quotes import extract_quotes
+    from pipeline.parallel import load_models
+    from pipeline.records import DocumentResult
+    from pipeline.store import StoreWriter
+    from pipeline.themes.classifier import extract_statements
+
+    nlp, classifier = load_models(model)
+    stages = {stage: 0.0 for stage in STAGES}
+    stages["ingest"] = ingest_seconds
+    clock = time.process_time  # CPU time of this process: shares that other jobs barely move
+    ok = [d for d in documents if d.status == "ok"]
+    with StoreWriter(store_path, force=True) as writer:
+        parsed = nlp.pipe((d.text for d in ok), batch_size=batch_size)
+        for document in ok:
+            with _timed(stages, "spacy", clock):
+                doc = next(parsed)
+            with _timed(stages, "entities", clock):
+                entities = extract_entities(doc)
+            with _timed(stages, "dates", clock):
+                dates = extract_dates(doc, document.published)
+            with _timed(stages, "claims", clock):
+                claims = extract_claims(doc, dates, entities, document.published)
+            with _timed(stages, "quotes", clock):
+                quotes = extract_quotes(doc, entities, document.organisation)
+            with _timed(stages, "themes", clock):
+                statements = extract_statements(doc, classifier)
+                for record in (*quotes, *claims):
+                    record.themes = _themes_of_span(record.start, record.end, statements)
+            with _timed(stages, "write", clock):
+                writer.write(DocumentResult(document, entities, quotes, claims, dates, statements))
+        closing = clock()
+    stages["write"] += clock() - closing
+    return stages
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on (the load average says how busy it was)."""
+    import spacy
+
+    info = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "spacy": spacy.__version__, "load_average": [round(x, 2) for x in os.getloadavg()]}
+    try:
+        with open("/proc/meminfo") as handle:
+            info["memory_gib"] = round(int(handle.readline().split()[1]) / 1024 ** 2, 1)
+    except OSError:
+        pass
+    return info
+
+
+def run_bench(path: str | Path | None = None, *, repeat: int = 1, workers: int = 1, executor: str = "process",
+              model: str | None = None, batch_size: int = 16, stages: bool = True,
+              scale_memory: bool = False, on_step=None) -> dict[str, Any]:
+    """Run the benchmark; returns a JSON-ready report (see :func:`format_table`).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder or file of publications (default: :func:`default_corpus`).
+    repeat : int
+        Stream the corpus this many times (distinct copies) through (a) and (b).
+    workers : int
+        Processes for (b), and ``n_process`` of (a).
+    stages : bool
+        Also run the instrumented pass for the time share of each stage (the corpus once).
+    scale_memory : bool
+        Also run (b) in subprocesses at 1x and 10x ``repeat`` and report both memory peaks.
+    on_step : callable, optional
+        Receives a short description of each step as it starts (progress).
+    """
+    from pipeline.nlp import default_model_name
+
+    step = on_step or (lambda message: None)
+    path = Path(path) if path else default_corpus()
+    model_name = model or default_model_name()
+    report: dict[str, Any] = {"corpus": str(path), "repeat": repeat, "workers": workers, "executor": executor,
+                              "model": model_name, "machine": machine()}
+    paths, metadata = _inputs(path)
+    step(f"ingesting {len(paths)} files")
+    if paths:
+        _read(paths[0], metadata)  # readers import their libraries on first use: not ingest time
+    cpu = time.process_time()
+    documents = [_read(p, metadata) for p in paths]
+    ingest_cpu_seconds = time.process_time() - cpu
+    ok = [d for d in documents if d.status == "ok"]
+    texts = [(d.text, c) for c in range(repeat) for d in ok]
+    words = sum(len((text + (_copy_marker(c) if c else "")).split()) for text, c in texts)
+    report["documents"] = len(ok) * repeat
+    report["words"] = words
+
+    step(f"(a) bare nlp.pipe over {words:,} words")
+    bare = bare_spacy_pass((t + (_copy_marker(c) if c else "") for t, c in texts), model_name,
+                           workers=workers, batch_size=batch_size)
+    report["bare_spacy"] = {**bare, "words_per_second": words / bare["seconds"]}
+
+    with tempfile.TemporaryDirectory(prefix="ngo-bench-") as tmp:
+        step(f"(b) whole pipeline over {words:,} words")
+        whole = pipeline_pass(paths, metadata, Path(tmp) / "bench.sqlite", repeat=repeat, workers=workers,
+                              executor=executor, model=model, batch_size=batch_size)
+        if whole["words"] != words:
+            raise RuntimeError(f"(b) saw {whole['words']} words, (a) {words}: the corpus changed during the run")
+        report["pipeline"] = {**whole, "words_per_second": words / whole["seconds"]}
+        report["ratio"] = report["pipeline"]["words_per_second"] / report["bare_spacy"]["words_per_second"]
+        # the same ratio on CPU time: what the wall-clock ratio would be on a quiet machine
+        report["ratio_cpu"] = bare["cpu_seconds"] / whole["cpu_seconds"] if executor == "process" else None
+        if stages:
+            step("stage shares (instrumented pass over the corpus once)")
+            seconds = stage_pass(documents, Path(tmp) / "stages.sqlite", model=model, batch_size=batch_size,
+                                 ingest_seconds=ingest_cpu_seconds)
+            total = sum(seconds.values())
+            report["stages"] = {"words": sum(d.n_words for d in ok), "seconds": seconds,
+                                "share": {k: v / total for k, v in seconds.items()}}
+    report["peak_memory_mib"] = peak_memory_mib()
+    if scale_memory:
+        report["memory_scaling"] = {}
+        for factor in (1, 10):
+            step(f"memory at {factor}x the corpus ({factor * repeat} copies, in a subprocess)")
+            report["memory_scaling"][f"{factor}x"] = memory_probe(path, repeat=factor * repeat, workers=workers,
+                                                                  executor=executor, model=model,
+                                                                  batch_size=batch_size)
+        one, ten = report["memory_scaling"]["1x"], report["memory_scaling"]["10x"]
+        report["memory_scaling"]["growth"] = ten["peak_mib"] / one["peak_mib"] - 1
+    report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    return report
+
+
+def memory_probe(path: Path, *, repeat: int, workers: int = 1, executor: str = "process", model: str | None = None,
+                 batch_size: int = 16) -> dict[str, Any]:
+    """Run pass (b) alone in a fresh Python process and return its peaks (and throughput)."""
+    command = [sys.executable, "-m", "pipeline.bench", str(path), "--repeat", str(repeat), "--workers", str(workers),
+               "--executor", executor, "--batch-size", str(batch_size)] + (["--model", model] if model else [])
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"memory probe failed: {completed.stderr.strip()[-2000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _probe_main(argv: list[str] | None = None) -> None:
+    """``python -m pipeline.bench PATH --repeat N``: pass (b) only; prints its peaks as JSON."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=_probe_main.__doc__)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--executor", default="process")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--model")
+    args = parser.parse_args(argv)
+    paths, metadata = _inputs(args.path)
+    with tempfile.TemporaryDirectory(prefix="ngo-bench-") as tmp:
+        result = pipeline_pass(paths, metadata, Path(tmp) / "bench.sqlite", repeat=args.repeat, workers=args.workers,
+                               executor=args.executor, model=args.model, batch_size=args.batch_size)
+    peaks = peak_memory_mib()
+    # workers hold their own model: the peak that matters is the larger of main and a worker
+    print(json.dumps({"repeat": args.repeat, "words": result["words"], "seconds": round(result["seconds"], 2),
+                      "process_mib": round(peaks["process"], 1), "largest_child_mib": round(peaks["largest_child"], 1),
+                      "peak_mib": round(max(peaks.values()), 1),
+                      "streaming_peak_mib": round(result["streaming_peak_mib"], 1)}))
+
+
+# --- output ---------------------------------------------------------------------------------
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The headline figures as plain lines (also what the table's title holds)."""
+    m = report["machine"]
+    lines = [
+        f"corpus {report['corpus']} x{report['repeat']}: {report['documents']:,} documents, "
+        f"{report['words']:,} words; model {report['model']}; workers {report['workers']}",
+        f"machine: {m['cpus']} CPUs, {m.get('memory_gib', '?')} GiB, Python {m['python']}, spaCy {m['spacy']}; "
+        f"load average {m['load_average'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end",
+        f"(a) bare nlp.pipe: {report['bare_spacy']['words_per_second']:,.0f} words/s "
+        f"({report['bare_spacy']['seconds']:.1f} s)",
+        f"(b) whole pipeline: {report['pipeline']['words_per_second']:,.0f} words/s "
+        f"({report['pipeline']['seconds']:.1f} s)",
+        f"ratio b/a: {report['ratio']:.3f}"
+        + (f" (on CPU time: {report['ratio_cpu']:.3f}; CPU s: a {report['bare_spacy']['cpu_seconds']:.1f}, "
+           f"b {report['pipeline']['cpu_seconds']:.1f})" if report.get("ratio_cpu") else ""),
+        f"peak memory: {report['peak_memory_mib']['process']:,.0f} MiB (this process), "
+        f"{report['peak_memory_mib']['largest_child']:,.0f} MiB (largest worker)",
+    ]
+    scaling = report.get("memory_scaling")
+    if scaling:
+        lines.append(f"peak memory of (b) alone: {scaling['1x']['peak_mib']:,.0f} MiB at 1x "
+                     f"({scaling['1x']['words']:,} words), {scaling['10x']['peak_mib']:,.0f} MiB at 10x "
+                     f"({scaling['10x']['words']:,} words): {scaling['growth']:+.1%}")
+    return lines
+
+
+def format_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown, ready to paste into docs/performance.md."""
+    out = [f"- {line}" for line in summary_lines(report)]
+    if "stages" in report:
+        out += ["", "| stage | CPU seconds | share |", "|---|---:|---:|"]
+        for stage in STAGES:
+            out.append(f"| {stage} | {report['stages']['seconds'][stage]:.2f} | "
+                       f"{report['stages']['share'][stage]:.1%} |")
+    return "\n".join(out)
+
+
+def format_table(report: dict[str, Any]):
+    """The stage shares as a rich Table (print :func:`summary_lines` above it)."""
+    from rich.table import Table
+
+    table = Table(title="stage shares (CPU time, one instrumented pass)", title_justify="left")
+    table.add_column("stage")
+    table.add_column("CPU seconds", justify="right")
+    table.add_column("share", justify="right")
+    if "stages" in report:
+        for stage in STAGES:
+            table.add_row(stage, f"{report['stages']['seconds'][stage]:.2f}",
+                          f"{report['stages']['share'][stage]:.1%}")
+    return table
+
+
+if __name__ == "__main__":
+    _probe_main()

@@ -1,0 +1,306 @@
+"""Analyse batches of documents in this process, in a pool of processes, or on a Dask cluster.
+
+The main process reads documents (ingest) and writes the store; the analysis (spaCy parse,
+extractors, themes) runs wherever the executor puts it. Every executor takes batches of
+:class:`~pipeline.records.Document` in order and yields :class:`~pipeline.records.DocumentResult`
+in the same order, so the store ends up the same whichever runs the work (tested).
+
+- ``serial`` (``--workers 1``): in this process; the model loads on the first batch.
+- ``process`` (``--workers N``): a :class:`concurrent.futures.ProcessPoolExecutor` whose
+  workers load the model once each (an initializer); forked on Linux when this process runs
+  no other thread, else spawned (:func:`start_method`).
+- ``dask`` (``--executor dask [--scheduler ADDRESS]``): a ``distributed`` cluster, a local one
+  when no address is given; each worker process loads the model once (``load_nlp`` and
+  ``ThemeClassifier.load`` cache per process).
+
+At most a few batches per worker are in flight at any time, so memory stays flat however long
+the input. Per-document time limit (``--max-seconds``): enforced with ``SIGALRM`` where the
+analysis runs in a process's main thread (serial and process executors); Dask runs tasks in
+worker threads, where no signal can interrupt them, so there the limit is not enforced.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import traceback
+from collections import deque
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from pipeline.records import Document, DocumentResult
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("process", "dask")
+# batches submitted ahead of the one being collected, per worker: enough to keep every
+# worker busy while the main process writes, few enough to keep memory flat
+IN_FLIGHT_PER_WORKER = 2
+
+
+class DocumentTimeout(Exception):
+    """The analysis of one document ran past ``Limits.max_seconds``."""
+
+
+def _timeout_message(seconds: float) -> str:
+    return (f"analysis took longer than the {seconds:g} s limit; raise it with --max-seconds "
+            f"(0 switches it off)")
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`DocumentTimeout` in the block after ``seconds`` (wall clock).
+
+    Uses ``SIGALRM``, so it works only in a process's main thread (on POSIX); elsewhere, or
+    with ``seconds`` 0/None, the block runs without a limit. A signal interrupts Python code
+    only: a long call inside a C extension is stopped when it returns.
+    """
+    usable = (bool(seconds) and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise DocumentTimeout(_timeout_message(seconds))
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _mark_failed(document: Document, kind: str, message: str) -> DocumentResult:
+    document.status = "error"
+    document.error = message
+    document.error_kind = kind
+    return DocumentResult(document)
+
+
+def _analyse_one(document: Document, doc, classifier, max_seconds: float | None) -> DocumentResult:
+    from pipeline.analysis import analyse_doc
+
+    try:
+        with time_limit(max_seconds):
+            return analyse_doc(document, doc, classifier)
+    except DocumentTimeout as exc:
+        log.debug("analysis timed out for %s", document.source)
+        return _mark_failed(document, "timeout", f"timeout: {exc}")
+    except Exception as exc:  # an extractor bug must not stop the batch
+        log.debug("analysis failed for %s", document.source, exc_info=True)
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        return _mark_failed(document, "analysis", f"analysis failed: {type(exc).__name__}: {exc} "
+                                                  f"({Path(tb.filename).name}:{tb.lineno})")
+
+
+def load_models(model: str | None = None):
+    """The spaCy pipeline and the theme classifier, loaded once per process (both cache)."""
+    from pipeline.nlp import load_nlp
+    from pipeline.themes.classifier import ThemeClassifier
+
+    return load_nlp(model), ThemeClassifier.load()
+
+
+def analyse_batch(documents: Sequence[Document], model: str | None = None,
+                  max_seconds: float | None = None, batch_size: int = 16) -> list[DocumentResult]:
+    """Parse a batch with one ``nlp.pipe`` and analyse each document; failures become error results.
+
+    This is the unit of work of every executor: it runs in the main process, in a pool worker
+    or on a Dask worker, and only needs the documents (no file, no store).
+    """
+    ok = [d for d in documents if d.status == "ok"]
+    parsed = {}
+    if ok:
+        nlp, classifier = load_models(model)
+        parsed = dict(zip((id(d) for d in ok), nlp.pipe((d.text for d in ok), batch_size=batch_size)))
+    return [_analyse_one(d, parsed[id(d)], classifier, max_seconds) if d.status == "ok" else DocumentResult(d)
+            for d in documents]
+
+
+# --- executors ----------------------------------------------------------------------------------
+
+def _in_order(submit, batches: Iterable[list[Document]], in_flight: int) -> Iterator[DocumentResult]:
+    """Submit batches ahead (at most ``in_flight``) and yield their results in input order."""
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= in_flight:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
+
+
+def _init_pool_worker(model: str | None) -> None:
+    """Load the models once per worker process, before the first batch arrives."""
+    _die_with_parent()
+    try:
+        load_models(model)
+    except Exception:  # noqa: BLE001
+        # an initializer that raises breaks the whole pool and hides the reason; the first
+        # batch calls load_models again and its error (ModelNotFound...) reaches the run
+        log.debug("model loading failed in a worker", exc_info=True)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the run that started it dies (even by SIGKILL):
+    otherwise it would wait for work forever."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # another C library: the worker just lives until the pool is shut down
+        pass
+
+
+def run_serial(batches: Iterable[list[Document]], *, model: str | None = None,
+               max_seconds: float | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
+    """Analyse in this process; the model loads on the first batch that needs it."""
+    for batch in batches:
+        yield from analyse_batch(batch, model, max_seconds, batch_size)
+
+
+def run_process_pool(batches: Iterable[list[Document]], *, workers: int, model: str | None = None,
+                     max_seconds: float | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
+    """Analyse in ``workers`` processes, each loading the model once; results in input order.
+
+    The pool starts only when a batch holds a document to analyse: a run where every document
+    is unchanged (or failed to read) starts no process and loads no model. A worker that dies (killed for memory, a crash in a
+    C extension) breaks the whole pool: the pool is restarted, the batch being collected is
+    analysed again one document at a time, and a document that kills a worker again fails
+    with kind ``analysis``; the run goes on.
+    """
+    pool = _PoolWithRestart(workers, model, max_seconds, batch_size)
+    try:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(batch)))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield from pool.collect(pending)
+        while pending:
+            yield from pool.collect(pending)
+    finally:
+        pool.shutdown()
+
+
+class _PoolWithRestart:
+    """A process pool that survives the death of a worker (see :func:`run_process_pool`)."""
+
+    def __init__(self, workers: int, model: str | None, max_seconds: float | None, batch_size: int):
+        self.workers, self.model, self.max_seconds, self.batch_size = workers, model, max_seconds, batch_size
+        self.pool = None  # started by the first batch with work in it
+
+    def _start(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context(start_method())
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_init_pool_worker,
+                                   initargs=(self.model,))
+
+    def submit(self, batch: list[Document]):
+        """A future of the batch's results (None when no document of it needs analysing)."""
+        if not any(d.status == "ok" for d in batch):
+            return None
+        if self.pool is None:
+            self.pool = self._start()
+        return self.pool.submit(analyse_batch, batch, self.model, self.max_seconds, self.batch_size)
+
+    def _restart(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._start()
+
+    def collect(self, pending: deque) -> list[DocumentResult]:
+        """Results of the oldest pending batch; after a crash, resubmit the others."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        batch, future = pending.popleft()
+        if future is None:
+            return [DocumentResult(d) for d in batch]
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            log.warning("a worker process died; restarting the pool and retrying %d documents one by one",
+                        len(batch))
+        self._restart()
+        results = []
+        for document in batch:
+            retry = self.submit([document])
+            try:
+                results.extend(retry.result() if retry is not None else [DocumentResult(document)])
+            except BrokenProcessPool:
+                results.append(_mark_failed(
+                    document, "analysis", "analysis failed: the worker process analysing this document died "
+                    "(out of memory, or a crash in a library); run it alone with --workers 1 to see more"))
+                self._restart()
+        # the other batches in flight died with the pool: submit them again, in order
+        for i, (other, _) in enumerate(pending):
+            pending[i] = (other, self.submit(other))
+        return results
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_method() -> str:
+    """``fork`` on Linux when this process runs no other thread, else ``spawn``.
+
+    Forked workers start at once and share the parent's loaded model (copy-on-write); spaCy
+    and scikit-learn are fork-safe on Linux. A parent running other threads (rich's progress
+    bar refreshing, a Dask client) could be forked while one of them holds a lock, which the
+    child would wait for forever: then workers are spawned, and each imports and loads anew.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None):
+    """A ``distributed.Client`` on ``scheduler``, or on a local cluster of ``workers`` processes."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # the optional extra is not installed
+        raise RuntimeError("--executor dask needs dask and distributed: pip install -e . installs them") from exc
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    # one thread per worker process: the analysis is CPU-bound Python, threads would share the GIL
+    with LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_dask(batches: Iterable[list[Document]], *, scheduler: str | None = None, workers: int | None = None,
+             model: str | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
+    """Analyse on a Dask cluster (local when ``scheduler`` is None); results in input order.
+
+    Each worker process loads the model once (``load_nlp`` and ``ThemeClassifier.load`` cache
+    per process). ``--max-seconds`` is not enforced: Dask runs tasks in worker threads.
+    """
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
+        return
+    with dask_client(scheduler, workers) as client:
+        n_workers = max(1, sum(client.nthreads().values()))
+
+        def submit(batch):
+            # pure=False: two equal batches (a re-run with --force) are still two tasks
+            return client.submit(analyse_batch, batch, model, None, batch_size, pure=False)
+
+        yield from _in_order(submit, _chain(first, batches), n_workers * IN_FLIGHT_PER_WORKER)
