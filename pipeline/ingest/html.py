@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from pipeline.ingest.dates import to_iso_date
@@ -174,6 +173,8 @@ def extract_main_text(html: str) -> HtmlText:
     walked = html_to_text(html)
     if not _is_full_page(html):
         return walked
+    import trafilatura  # here, not at the top: a run with no full page to read never pays its import
+
     extracted = trafilatura.extract(
         html,
         output_format="txt",

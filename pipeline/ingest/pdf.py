@@ -5,13 +5,14 @@ import re
 import statistics
 from collections import Counter
 from pathlib import Path
-
-from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+from typing import TYPE_CHECKING
 
 from pipeline.ingest.dates import to_iso_date
 from pipeline.ingest.errors import IngestError
 from pipeline.ingest.normalise import SENTENCE_END
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 # Lines looked at for running headers and footers, at the top and at the bottom of a page.
 FURNITURE_ZONE_LINES = 3
@@ -173,6 +174,10 @@ def read_pdf(path: Path, max_pages: int = 0) -> tuple[str, dict[str, str | None]
         ``encrypted`` (password needed), ``corrupt`` (unreadable), ``no_text`` (no text
         layer: a scanned PDF needs OCR), ``too_large`` (more than ``max_pages`` pages).
     """
+    # imported here, not at the top: a run with no PDF to read never pays pypdf's import
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
