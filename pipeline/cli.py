@@ -465,7 +465,7 @@ def serve(
 ) -> None:
     """Browse the store in Datasette (read-only, on 127.0.0.1) until Ctrl-C."""
     from pipeline.store import StoreError
-    from pipeline.store.serve import database_name, serve as serve_store
+    from pipeline.store.serve import database_name
 
     from pipeline.store import open_store
 
@@ -476,9 +476,17 @@ def serve(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
     console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
+    _serve_until_stopped(path, port)
+
+
+def _serve_until_stopped(path: Path, port: int) -> None:
+    """Serve the store in Datasette; exit 2 with the lock holder's message when a run is writing it."""
+    from pipeline.store import StoreError
+    from pipeline.store.serve import serve as serve_store
+
     try:
         serve_store(path, port=port)
-    except StoreError as exc:  # a run is writing the store
+    except StoreError as exc:
         console.print("[red]error:[/red] ", end="")
         console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2)
@@ -512,8 +520,6 @@ def show(
     path = _store_path(store)
     try:
         if serve_page:
-            from pipeline.store.serve import serve as serve_store
-
             conn = open_store(path)
             try:
                 doc_id = find_document(conn, doc)
@@ -529,12 +535,7 @@ def show(
         console.print(f"serving {path} read-only; the document is at {url} (Ctrl-C stops)")
         if open_page:
             _open_in_browser(url, delay=1.5)
-        try:
-            serve_store(path, port=port)
-        except StoreError as exc:  # a run is writing the store
-            console.print("[red]error:[/red] ", end="")
-            console.print(str(exc), markup=False, highlight=False)
-            raise typer.Exit(2)
+        _serve_until_stopped(path, port)
         return
     Console().print(f"{written} written (document {doc_id})")
     if open_page:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,13 @@ def sample_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sample_run")
     return out, run([SAMPLE_CORPUS], out)
+
+
+def stored(store: Path, sql: str, params=()) -> list[dict]:
+    """Rows of ``sql`` over a store file, as dicts: what tests compare pages and reports with."""
+    conn = sqlite3.connect(store)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()

@@ -10,7 +10,6 @@ import asyncio
 import atexit
 import re
 import shutil
-import sqlite3
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-from tests.conftest import SEED_NAME, require_shared_corpus
+from tests.conftest import SEED_NAME, require_shared_corpus, stored
 
 
 @lru_cache(maxsize=1)
@@ -33,15 +32,6 @@ def seed_store() -> Path:
     summary = run([corpus / SEED_NAME], out)
     assert summary.documents_ok == 1
     return out / "pipeline.sqlite"
-
-
-def stored(store: Path, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(store)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def seed_records(store: Path) -> dict:

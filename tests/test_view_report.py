@@ -6,7 +6,6 @@ files); the browser test (tests/test_view_browser.py) renders the report of the 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -15,14 +14,7 @@ import pytest
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-
-def stored(store: Path, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(store)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
+from tests.conftest import stored
 
 
 @pytest.fixture(scope="module")
