@@ -102,6 +102,20 @@ def check_schema(conn: sqlite3.Connection, path: str | Path) -> None:
         )
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (``BEGIN IMMEDIATE``: the write lock is taken at once), committed
+    when the block ends, rolled back if it raises (or is interrupted)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def migrate(conn: sqlite3.Connection) -> str | None:
     """Upgrade a store of an older schema version in place, in one transaction.
 
@@ -114,18 +128,13 @@ def migrate(conn: sqlite3.Connection) -> str | None:
     from pipeline.ingest.errors import ERROR_KINDS
 
     kinds = ", ".join(f"'{kind}'" for kind in ERROR_KINDS)  # constants, not user input
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         for statement in MIGRATIONS[version]:
             conn.execute(statement.format(kinds=kinds))
         for statement in ddl():  # new tables and indexes (all IF NOT EXISTS)
             conn.execute(statement)
         conn.executemany("INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", [
             ("schema_version", SCHEMA_VERSION), (f"migrated_from_{version}", _now())])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return version
 
 

@@ -12,6 +12,8 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from pipeline.store.db import transaction
+
 # Honorifics dropped before comparing names ("Dr. Ahmad Rahhal" = "Ahmad Rahhal").
 HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "sir", "dame", "sheikh",
                         "judge", "justice", "father", "sister", "rev", "reverend"})
@@ -198,11 +200,6 @@ def rebuild_quote_groups(conn: sqlite3.Connection) -> int:
 
 def rebuild_derived_tables(conn: sqlite3.Connection) -> None:
     """Rebuild speakers and quote groups in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         rebuild_speakers(conn)
         rebuild_quote_groups(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

@@ -16,24 +16,21 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline.records import TABLES, Document, DocumentResult
 from pipeline.store.db import (DEFAULT_LOCK_TIMEOUT, connect, create_or_check, encode_row, insert_sql,
-                               store_lock, table_counts)
-from pipeline.store.schema import RECORD_ID, THEMED_TABLES
+                               store_lock, table_counts, transaction)
+from pipeline.store.schema import RECORD_ID, SOURCES_DDL, THEMED_TABLES
 
 log = logging.getLogger(__name__)
 
 INSERTED, REPLACED, UNCHANGED = "inserted", "replaced", "unchanged"
 
-# --- the file-stat cache (``sources`` table) -------------------------------------------------
-import time  # noqa: E402  (kept with the code that uses it)
-
-from pipeline.store.schema import SOURCES_DDL  # noqa: E402
-
+# the file-stat cache (``sources`` table)
 SOURCES_FLUSH = 500  # files whose stat is recorded per transaction
 RACY_NS = 2_000_000_000  # files modified less than 2 s before the run are not remembered
 
@@ -113,6 +110,8 @@ class StoreWriter:
         # leaves the store byte for byte as it was
         self.run_id: int | None = None
         self._started_at = _now()
+        # stat of each file passed on by skip_unchanged_files, until remember_sources records it
+        self._source_stats: dict[str, tuple[str, int, int]] = {}
 
     def __enter__(self) -> "StoreWriter":
         return self
@@ -144,15 +143,10 @@ class StoreWriter:
         """
         if self.run_id is None:
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn):
             self.conn.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?)",
                                   [(self.run_id, o.source, o.outcome, o.kind, o.message, o.doc_id)
                                    for o in outcomes])
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def finish_run(self, counts: dict[str, int]) -> None:
         """Mark this run finished with its counts (a killed run keeps ``finished_at`` NULL)."""
@@ -198,7 +192,6 @@ class StoreWriter:
         carry a skip reason pass through. ``on_skip(source, doc_id)`` is called for each file
         skipped here.
         """
-        self._source_stats: dict[str, tuple[str, int, int]] = {}
         if self.force:
             yield from inputs
             return
@@ -231,7 +224,7 @@ class StoreWriter:
         recent = time.time_ns() - RACY_NS
         for document in documents:
             # filled by skip_unchanged_files, which runs lazily upstream of this generator
-            stat = getattr(self, "_source_stats", {}).pop(document.source, None)
+            stat = self._source_stats.pop(document.source, None)
             if stat is not None and document.status == "ok" and stat[2] < recent:
                 pending.append((*stat, document.doc_id))
                 if len(pending) >= SOURCES_FLUSH:
@@ -243,13 +236,8 @@ class StoreWriter:
     def _save_sources(self, rows: list[tuple[str, int, int, str]]) -> None:
         if not rows:
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn):
             self.conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def _superseded(self, document: Document) -> list[str] | None:
         """doc_ids this document replaces, or None when it must not be written at all."""
@@ -275,24 +263,22 @@ class StoreWriter:
             return None
         rows = result.rows()
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
         new_run = self.run_id is None
         try:
-            if new_run:
-                self.run_id = conn.execute("INSERT INTO runs(started_at, pid) VALUES (?, ?)",
-                                           (self._started_at, os.getpid())).lastrowid
-            for doc_id in superseded:
-                delete_document(conn, doc_id)
-            for table in TABLES:
-                conn.executemany(self._insert[table], (encode_row(table, r) for r in rows[table]))
-            for table in THEMED_TABLES:
-                conn.executemany("INSERT OR IGNORE INTO record_themes VALUES (?, ?, ?, ?)",
-                                 theme_rows(table, result.doc_id, rows[table]))
-            conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')")
-            conn.execute("COMMIT")
+            with transaction(conn):
+                if new_run:
+                    self.run_id = conn.execute("INSERT INTO runs(started_at, pid) VALUES (?, ?)",
+                                               (self._started_at, os.getpid())).lastrowid
+                for doc_id in superseded:
+                    delete_document(conn, doc_id)
+                for table in TABLES:
+                    conn.executemany(self._insert[table], (encode_row(table, r) for r in rows[table]))
+                for table in THEMED_TABLES:
+                    conn.executemany("INSERT OR IGNORE INTO record_themes VALUES (?, ?, ?, ?)",
+                                     theme_rows(table, result.doc_id, rows[table]))
+                conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')")
         except BaseException:
-            conn.execute("ROLLBACK")
-            if new_run:
+            if new_run:  # the runs row was rolled back with the document
                 self.run_id = None
             raise
         for table in TABLES:
