@@ -604,6 +604,17 @@ def test_role_run_into_the_name_is_cut(quotes_full):
     assert q.speaker == "Roberto Ferri"
 
 
+@pytest.mark.parametrize("text, speaker", [
+    ("“The detainees must be released,” said Fadel Abdul Ghany, the head of the monitoring group.",
+     "Fadel Abdul Ghany"),
+    ("Karim Abu Salem said: “No family has been told where their sons are held.”", "Karim Abu Salem"),
+])
+def test_name_particle_is_not_where_a_run_in_role_ends(quotes_full, text, speaker):
+    """"Abdul", "Abu" are also first names, but second in a name they continue it."""
+    (q,) = quotes_full(text)
+    assert q.speaker == speaker
+
+
 def test_cue_is_stored_as_written(quotes_of):
     text = "“We will return,” Huda Karam told reporters."
     (q,) = quotes_of(text)

@@ -196,6 +196,9 @@ ORG_BACKREF_NOUNS: frozenset[str] = GROUP_NOUNS | ORG_NAME_WORDS | frozenset(
 
 # Title-case words that start a role, not a name: "said Roberto Benes Regional Director for ..."
 # ends the name at "Regional"; "Lawyer Joris Vercraeye" starts it at "Joris".
+# Words that continue a name rather than start one ("Fadel Abdul Ghany", "Omar Abu Layla"): also
+# common first names, so one of them second in a name is not where a run-in role ends.
+NAME_PARTICLES: frozenset[str] = frozenset("abdul abd abdel abdal abu al el bin ibn bint ben".split())
 ROLE_WORDS: frozenset[str] = frozenset(
     """director regional executive deputy head chief coordinator manager officer representative
     spokesperson spokesman spokeswoman minister president secretary adviser advisor researcher

@@ -877,7 +877,8 @@ def _trim_role_words(name: str) -> str:
     while len(words) > 1 and words[0].lower().rstrip(".") in cues.ROLE_WORDS:
         words = words[1:]
     # "Integration Mattias Tesfaye": the end of a role before a known first name
-    given = next((k for k, w in enumerate(words) if cues.gender_of_word(w, ("first_names",))), 0)
+    given = next((k for k, w in enumerate(words)
+                  if w.lower() not in cues.NAME_PARTICLES and cues.gender_of_word(w, ("first_names",))), 0)
     if 0 < given < len(words) - 1:
         words = words[given:]
     for k in range(2, len(words)):
