@@ -615,6 +615,21 @@ def test_name_particle_is_not_where_a_run_in_role_ends(quotes_full, text, speake
     assert q.speaker == speaker
 
 
+def test_acronym_speaker_takes_the_publishers_name(quotes_full):
+    text = ("AI delegates visited the camps in March.\n\n"
+            "AI said the authorities “must release every prisoner of conscience without delay”.")
+    quotes = quotes_full(text, organisation="Amnesty International")
+    assert [q.speaker for q in quotes] == ["Amnesty International"]
+
+
+def test_acronym_speaker_takes_the_full_name_the_document_gives(quotes_full):
+    text = ("The Levant Monitoring Group has counted the dead since 2012.\n\n"
+            "“At least 40 people were killed in the strike,” LMG said on Tuesday.")
+    (q,) = quotes_full(text, organisation="Cedar Rights Network")
+    assert q.speaker == "Levant Monitoring Group"
+    assert text[q.speaker_start:q.speaker_end] == "LMG"  # the mention in the text is kept
+
+
 def test_cue_is_stored_as_written(quotes_of):
     text = "“We will return,” Huda Karam told reporters."
     (q,) = quotes_of(text)

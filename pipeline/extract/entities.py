@@ -71,7 +71,8 @@ def clean_name(text: str) -> str:
 _NAME_WORD_SPLIT = re.compile(r"[\s-]+")
 
 
-def _acronym(name: str) -> str:
+def acronym(name: str) -> str:
+    """Initials of the capitalised words: "Syrian Network for Human Rights" -> "SNHR"."""
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
 
 
@@ -116,7 +117,7 @@ def canonical_names(mentions: list[tuple[str, str]]) -> dict[tuple[str, str], st
         ordered = sorted(names, key=lambda n: (-len(n), n))
         # each name's words and acronym once, not once per pair of names
         words_of = {n: set(_NAME_WORD_SPLIT.split(n.lower())) for n in names} if label == "PERSON" else {}
-        acronym_of = {n: _acronym(n) for n in names} if label == "ORG" else {}
+        acronym_of = {n: acronym(n) for n in names} if label == "ORG" else {}
         for name in names:
             best = name
             words = words_of.get(name)

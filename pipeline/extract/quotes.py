@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from pipeline.extract import quote_cues as cues
-from pipeline.extract.entities import TRAILING_CONJUNCTION
+from pipeline.extract.entities import TRAILING_CONJUNCTION, acronym
 from pipeline.extract.numbers import AnchoredMatcher
 from pipeline.nlp import doc_text
 from pipeline.records import Entity, Quote
@@ -1757,6 +1757,25 @@ def _overlaps_emitted(emitted: list[tuple[int, int]], starts: list[int], start: 
     return covered > 0 if strict else 2 * covered > end - start
 
 
+def _expand_acronym_speakers(ctx: _Context, quotes: list[Quote]) -> None:
+    """An acronym speaker ("AI said", "SNHR documented") takes the full name it abbreviates: the
+    publisher's, else that of the one organisation of the document with those initials, so the
+    same speaker has one name across documents."""
+    full_names: dict[str, set[str]] = {}
+    for entity in ctx.entities:
+        if entity.label == "ORG" and " " in entity.canonical:
+            full_names.setdefault(acronym(entity.canonical), set()).add(entity.canonical)
+    publisher = ctx.organisation
+    for quote in quotes:
+        name = quote.speaker
+        if not name or " " in name or len(name) < 2 or not name.isupper():
+            continue
+        if publisher and " " in publisher and acronym(publisher) == name:
+            quote.speaker = publisher
+        elif len(full_names.get(name, ())) == 1:
+            (quote.speaker,) = full_names[name]
+
+
 def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = None) -> list[Quote]:
     """Direct, mixed and indirect quotes of ``doc`` with their speakers.
 
@@ -1868,6 +1887,7 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
             quote.kind = "mixed"  # quoted words (kept as no record of their own) inside
         quotes.append(quote)
         taken_until = end
+    _expand_acronym_speakers(ctx, quotes)
     quotes.sort(key=lambda r: (r.start, r.end))
     for n, quote in enumerate(quotes, 1):
         quote.quote_id = f"q{n}"
