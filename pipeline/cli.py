@@ -89,6 +89,9 @@ def run(
         TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[name]}"), TimeRemainingColumn(),
         console=console, disable=quiet, transient=True,
+        # redrawn on each document instead of by a refresh thread: with no other thread
+        # running, worker processes can be forked from the loaded parent (pipeline.parallel)
+        auto_refresh=False,
     )
     with progress:
         task = progress.add_task("run", total=None, name="")
@@ -99,8 +102,9 @@ def run(
                 limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
                               max_seconds=max_seconds),
                 workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
-                on_start=lambda total: progress.update(task, total=total),
-                on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40]),
+                on_start=lambda total: progress.update(task, total=total, refresh=True),
+                on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40],
+                                                      refresh=True),
             )
         except (_model_not_found(), FileNotFoundError, StoreError) as exc:  # a model is missing; a bad or locked store
             console.print("[red]error:[/red] ", end="")
