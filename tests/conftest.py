@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -72,3 +73,11 @@ def stored(store: Path, sql: str, params=()) -> list[dict]:
         return [dict(row) for row in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def copy_sample(folder: Path, names) -> Path:
+    """A folder holding copies of some sample-corpus files: a small corpus a test may change."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(SAMPLE_CORPUS / name, folder / name)
+    return folder

@@ -5,7 +5,6 @@ Timings are printed, never asserted: only the report's structure and arithmetic 
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -15,16 +14,14 @@ from typer.testing import CliRunner
 from pipeline.bench import STAGES, _copy_marker, _probe_main, format_markdown, summary_lines
 from pipeline.cli import app
 
-SAMPLE = Path(__file__).resolve().parents[1] / "corpus"
+from tests.conftest import SAMPLE_CORPUS, copy_sample
+
 FILES = ("09_dhen_sudan_el_fasher_2024.json", "02_crrn_lebanon_deportations_2024.txt")
 
 
 @pytest.fixture(scope="module")
 def small_corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("bench_corpus")
-    for name in FILES:
-        shutil.copy(SAMPLE / name, folder / name)
-    return folder
+    return copy_sample(tmp_path_factory.mktemp("bench_corpus"), FILES)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +32,7 @@ def report(small_corpus) -> dict:
 
 
 def test_both_passes_run_on_the_same_words(report):
-    words_once = sum(len(p.read_text(encoding="utf-8").split()) for p in SAMPLE.glob("0[29]_*"))
+    words_once = sum(len(p.read_text(encoding="utf-8").split()) for p in SAMPLE_CORPUS.glob("0[29]_*"))
     assert report["documents"] == 2 * len(FILES)
     assert report["pipeline"]["documents"] == report["bare_spacy"]["documents"] == report["documents"]
     assert report["words"] == report["pipeline"]["words"]

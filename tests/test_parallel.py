@@ -7,7 +7,6 @@ workers and must be put back in order.
 """
 from __future__ import annotations
 
-import shutil
 import signal
 import sqlite3
 import threading
@@ -22,7 +21,8 @@ from pipeline.limits import Limits
 from pipeline.parallel import DocumentTimeout, time_limit
 from pipeline.parallel import analyse_batch as real_analyse_batch
 
-SAMPLE = Path(__file__).resolve().parents[1] / "corpus"
+from tests.conftest import copy_sample
+
 FILES = ("09_dhen_sudan_el_fasher_2024.json", "06_sfdw_covid_detainees_2020.html",
          "02_crrn_lebanon_deportations_2024.txt")
 # everything a run writes that depends on the documents (runs/outcomes/store_meta hold times and ids of runs)
@@ -32,10 +32,7 @@ COMPARED = ("documents", "entities", "quotes", "claims", "dates", "statements", 
 
 @pytest.fixture(scope="module")
 def small_corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("small_corpus")
-    for name in FILES:
-        shutil.copy(SAMPLE / name, folder / name)
-    return folder
+    return copy_sample(tmp_path_factory.mktemp("small_corpus"), FILES)
 
 
 def stored_rows(out: Path) -> dict[str, list[tuple]]:
