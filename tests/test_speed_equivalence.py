@@ -248,3 +248,71 @@ def test_reported_speech_cues_equal_the_dependency_matcher(sample_docs):
         verbs += len(_reported_speech_verbs(doc))
         sources += len(source(doc))
     assert verbs > 10 and sources > 0
+
+
+# --------------------------------------------------------------------------- attribute ruler
+
+_TOKEN_ATTRS = ["POS", "TAG", "MORPH", "LEMMA", "DEP", "HEAD"]
+
+
+@pytest.fixture(scope="module")
+def shared_corpus_texts() -> list[str]:
+    """Up to 8 real documents of ../shared/corpus when it is there (none otherwise)."""
+    from tests.conftest import SHARED_CORPUS
+
+    if not SHARED_CORPUS.is_dir():
+        return []
+    paths = [path for path, skip in iter_input_paths([SHARED_CORPUS]) if not skip][:8]
+    return [read_document(path).text for path in paths]
+
+
+def test_lookup_attribute_ruler_annotates_like_the_models_own(nlp, sample_texts, shared_corpus_texts):
+    from pipeline.attribute_lookup import LookupAttributeRuler
+    from pipeline.nlp import load_nlp
+
+    plain = load_nlp(lookup_attributes=False)
+    assert isinstance(nlp.get_pipe("attribute_ruler"), LookupAttributeRuler)
+    assert type(plain.get_pipe("attribute_ruler")).__name__ == "AttributeRuler"
+    texts = sample_texts + shared_corpus_texts
+    compared = 0
+    for ours, theirs in zip(nlp.pipe(texts), plain.pipe(texts)):
+        assert [t.text for t in ours] == [t.text for t in theirs]
+        assert np.array_equal(ours.to_array(_TOKEN_ATTRS), theirs.to_array(_TOKEN_ATTRS))
+        assert [str(t.morph) for t in ours] == [str(t.morph) for t in theirs]
+        compared += len(ours)
+    assert compared > 10_000
+
+
+RULES = [  # every kind of pattern, overlapping so that the order of the rules matters
+    {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "X", "MORPH": "Number=Sing"}},
+    {"patterns": [[{"LOWER": {"IN": ["army", "forces"]}, "TAG": {"NOT_IN": ["NNP"]}}]], "attrs": {"POS": "PROPN"}},
+    {"patterns": [[{"TEXT": {"REGEX": "^[A-Z]{2,}$"}}]], "attrs": {"LEMMA": "ACRONYM"}},
+    {"patterns": [[{"LOWER": "the"}, {"TAG": "NN"}]], "attrs": {"LEMMA": "thing"}, "index": -1},
+    {"patterns": [[{"LOWER": "the"}, {"TAG": "NN", "OP": "+"}]], "attrs": {"MORPH": "Definite=Def"}, "index": 0},
+    {"patterns": [[{"IS_SPACE": True}], [{"DEP": "punct"}]], "attrs": {"POS": "PUNCT"}},
+    {"patterns": [[{"TAG": "NN", "DEP": {"IN": ["nsubj", "dobj"]}}]], "attrs": {"POS": "NOUN"}},
+    {"patterns": [[{"LENGTH": 1}]], "attrs": {"LEMMA": "short"}},
+]
+
+
+def test_lookup_attribute_ruler_applies_rules_like_attribute_ruler(nlp, sample_texts):
+    """Hand-made rules of every kind (sets, NOT_IN, REGEX, operators, several tokens, a
+    negative index, attributes the lookup does not evaluate) give the same tokens."""
+    from spacy.pipeline import AttributeRuler
+
+    from pipeline.attribute_lookup import LookupAttributeRuler
+
+    matcher_ruler, lookup_ruler = AttributeRuler(nlp.vocab), LookupAttributeRuler(nlp.vocab)
+    for ruler in (matcher_ruler, lookup_ruler):
+        ruler.add_patterns(RULES)
+    docs = list(nlp.pipe(sample_texts[:4]))
+    changed = 0
+    for doc in docs:
+        before = doc.to_array(_TOKEN_ATTRS)
+        a, b = matcher_ruler(doc.copy()), lookup_ruler(doc.copy())
+        assert np.array_equal(a.to_array(_TOKEN_ATTRS), b.to_array(_TOKEN_ATTRS))
+        assert [str(t.morph) for t in a] == [str(t.morph) for t in b]
+        changed += int((a.to_array(_TOKEN_ATTRS) != before).any(axis=1).sum())
+    assert changed > 100
+    lookup_ruler.add_patterns([{"patterns": [[{"LOWER": "the"}]], "attrs": {"LEMMA": "THE"}}])
+    assert lookup_ruler(docs[0].copy())[[t.lower_ for t in docs[0]].index("the")].lemma_ == "THE"
