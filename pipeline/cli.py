@@ -585,8 +585,6 @@ def report(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    # pypdf logs every recoverable oddity of a PDF; a failed document is reported in the summary
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     app()
 
 

@@ -7,7 +7,6 @@ examples is modest because each analysis parses a text with spaCy.
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,8 +28,6 @@ FRAGMENTS = (
     "Dr. Laila Kiki", " he told AFP.", " she added", " UN", " Interpol", "10,000", "1.5m", "IDPs", "Mr",
     "ÃƒÂ©", "â€™", "<p>", "&amp;", "\\", "%", "_", "0", "9999999999999999999999", "x" * 300,
 )
-
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # random bytes as a PDF: a warning per example
 
 adversarial_text = st.lists(
     st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40
