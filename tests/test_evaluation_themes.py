@@ -135,10 +135,10 @@ def test_held_out_real_sentences_floor(shared_corpus):
     by_group = {row["group"]: row for row in rows}
     overall = by_group["all"]
     assert overall["unmatched"] == 0  # gold sentences are the pipeline's sentences
-    assert overall["macro_f1"] >= 0.66  # reached: 0.689
-    assert overall["micro_f1"] >= 0.69  # reached: 0.717
-    assert overall["exact_match"] >= 0.74  # reached: 0.766
+    assert overall["macro_f1"] >= 0.69  # reached: 0.697 (0.689 before the WordLlama embeddings)
+    assert overall["micro_f1"] >= 0.72  # reached: 0.727
+    assert overall["exact_match"] >= 0.77  # reached: 0.777
     for theme in THEMES:
-        assert by_group[f"theme:{theme}"]["f1"] >= 0.50, theme  # lowest reached: 0.571 (humanitarian_access)
-    # reports were the weakest register before the third data batch (0.421); now 0.624
-    assert by_group["report"]["macro_f1"] >= 0.60
+        assert by_group[f"theme:{theme}"]["f1"] >= 0.50, theme  # lowest reached: 0.552 (humanitarian_access)
+    # reports were the weakest register before the third data batch (0.421); now 0.630
+    assert by_group["report"]["macro_f1"] >= 0.62

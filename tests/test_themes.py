@@ -259,7 +259,7 @@ def test_validation_thresholds_use_real_sentences_only_with_enough_positives(mon
     proba = rng.uniform(0.0, 0.15, size=Y.shape)
     proba[:40, 0] = rng.uniform(0.25, 0.45, size=40)
     proba[:3, 1] = 0.9
-    monkeypatch.setattr(themes_classifier, "gold_scores", lambda classifier, gold_dir: (Y, proba))
+    monkeypatch.setattr(themes_classifier, "gold_scores", lambda classifier, gold_dir, skipped=None: (Y, proba))
     fallback = {theme: 0.5 for theme in THEMES}
     thresholds, summary = themes_classifier.validation_thresholds(None, "gold", fallback)
     assert 0.15 < thresholds["normalisation"] <= 0.25  # separates the positives from the rest
@@ -288,6 +288,24 @@ def test_gold_scores_are_the_pipeline_scores_of_each_gold_sentence(shared_corpus
     assert np.allclose(proba, [[s.scores[t] for t in THEMES] for s in statements])
     assert (Y == [[int(t in a["themes"]) for t in THEMES] for a in doc.annotations]).all()
     assert Y[:, THEMES.index("accountability")].sum() == 1  # "holding the Assad regime accountable"
+
+
+def test_gold_scores_skip_a_document_whose_text_changed_only_when_asked(shared_corpus, classifier, tmp_path):
+    """A reader change (e.g. a new PDF extractor) moves offsets: validation leaves that document out
+    and names it, instead of dropping the whole validation set; plain scoring still refuses it."""
+    from pipeline.evaluate import GoldError
+    from pipeline.themes.classifier import default_validation_dir, gold_scores
+
+    [source_gold] = default_validation_dir().glob("036_*.json")
+    gold = json.loads(source_gold.read_text(encoding="utf-8"))
+    gold["source"] = str((source_gold.parent / gold["source"]).resolve())
+    gold["doc_id"] = "0000000000000000"  # as if the text had changed since labelling
+    (tmp_path / source_gold.name).write_text(json.dumps(gold), encoding="utf-8")
+    skipped: list[str] = []
+    Y, proba = gold_scores(classifier, tmp_path, skipped)
+    assert skipped == [source_gold.name] and len(Y) == 0 and len(proba) == 0
+    with pytest.raises(GoldError):
+        gold_scores(classifier, tmp_path)
 
 
 # ------------------------------------------------------------ seed document
@@ -345,6 +363,32 @@ def test_fast_path_equals_the_pipeline(classifier):
     frame = _as_frame(texts, ["", texts[0], texts[1]])
     assert classifier._fast is not None
     assert np.allclose(classifier._fast.predict_proba(frame), classifier.pipeline.predict_proba(frame))
+
+
+def test_sentence_embeddings_are_offline_cached_and_semantic(classifier):
+    """The WordLlama block: read from the installed wheel without importing wordllama (whose
+    import reconfigures the root logger and whose loader would fetch its tokenizer online), one
+    normalised 256-dim row per text, zero for an empty context, independent of the word cache,
+    and closer for a paraphrase than for an unrelated sentence."""
+    import sys
+
+    from pipeline.themes import classifier as themes_classifier
+    from pipeline.themes.classifier import SentenceEmbedder
+
+    assert classifier._fast is not None and len(classifier._fast.dense_blocks) == 2
+    texts = ["", "Warplanes bombed a crowded market, killing dozens of civilians.",
+             "Airstrikes hit a busy marketplace and many people died.",
+             "The embassy in Damascus reopened after twelve years."]
+    embedder = SentenceEmbedder().fit(texts)
+    rows = embedder.transform(texts)
+    assert "wordllama" not in sys.modules
+    assert rows.shape == (4, 256) and rows[0].nnz == 0
+    dense = rows.toarray()
+    assert np.allclose(np.linalg.norm(dense[1:], axis=1), 1.0)
+    assert dense[1] @ dense[2] > dense[1] @ dense[3] + 0.1
+    themes_classifier._WORD_TABLE.clear()
+    themes_classifier._WORD_TABLE["rows"] = {}
+    assert np.array_equal(SentenceEmbedder().fit([]).transform(list(reversed(texts))).toarray()[::-1], dense)
 
 
 def test_linguistic_string_has_lemmas_and_entity_labels(nlp):
