@@ -118,7 +118,18 @@ class LookupAttributeRuler(AttributeRuler):
                 rest.add(self.vocab.strings.add(str(rule)), leftover)
         self._columns = [_EVALUATED_ATTRS[name] for name in sorted(columns, key=columns.get)]
         self._is_space_column = columns.get("IS_SPACE")
-        self._one_token = one_token
+        # each pattern filed under the values its first equality or IN test accepts, so a new
+        # combination of values is checked against a few candidate patterns, not all of them
+        self._by_value: dict[tuple[int, Any], list[tuple[int, list[Test]]]] = defaultdict(list)
+        self._unindexed: list[tuple[int, list[Test]]] = []
+        for rule, tests in one_token:
+            keyed = next((t for t in tests if t[1] == "=="), None) or next((t for t in tests if t[1] == "IN"), None)
+            if keyed is None:
+                self._unindexed.append((rule, tests))
+                continue
+            column, operator, operand = keyed
+            for value in ([operand] if operator == "==" else operand):
+                self._by_value[(column, value)].append((rule, tests))
         self._rest = rest if len(rest) else None
         self._rules_of_values: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._merged: dict[tuple[int, ...], dict] = {}
@@ -129,7 +140,10 @@ class LookupAttributeRuler(AttributeRuler):
         rules = self._rules_of_values.get(row)
         if rules is None:
             values = [v if c == self._is_space_column else strings[v] for c, v in enumerate(row)]
-            rules = tuple(sorted({rule for rule, tests in self._one_token if _passes(tests, values)}))
+            candidates = list(self._unindexed)
+            for column, value in enumerate(values):
+                candidates.extend(self._by_value.get((column, value), ()))
+            rules = tuple(sorted({rule for rule, tests in candidates if _passes(tests, values)}))
             if len(self._rules_of_values) >= MAX_CACHED_COMBINATIONS:
                 self._rules_of_values.clear()
             self._rules_of_values[row] = rules

@@ -13,7 +13,7 @@ and in the JSON Schemas of ``pipeline/schema/``. Changing one means bumping
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -173,5 +173,25 @@ class DocumentResult:
         doc_id = self.doc_id
         out: dict[str, list[dict[str, Any]]] = {"documents": [self.document.to_record()]}
         for table in TABLES[1:]:
-            out[table] = [{"doc_id": doc_id, **asdict(r)} for r in getattr(self, table)]
+            out[table] = [record_row(r, doc_id) for r in getattr(self, table)]
         return out
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def record_row(record: Any, doc_id: str) -> dict[str, Any]:
+    """``{"doc_id": doc_id, **dataclasses.asdict(record)}`` for the flat records above.
+
+    Their fields are scalars, lists of strings and a dict of floats, so copying the lists
+    and dicts is all of ``asdict``'s deep copy that matters; ``asdict`` itself recurses into
+    every value and costs about five times more (a few per cent of a whole run).
+    """
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in fields(record))
+    row: dict[str, Any] = {"doc_id": doc_id}
+    for name in names:
+        value = getattr(record, name)
+        row[name] = value.copy() if isinstance(value, (list, dict)) else value
+    return row

@@ -316,3 +316,30 @@ def test_lookup_attribute_ruler_applies_rules_like_attribute_ruler(nlp, sample_t
     assert changed > 100
     lookup_ruler.add_patterns([{"patterns": [[{"LOWER": "the"}]], "attrs": {"LEMMA": "THE"}}])
     assert lookup_ruler(docs[0].copy())[[t.lower_ for t in docs[0]].index("the")].lemma_ == "THE"
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_record_rows_equal_dataclasses_asdict():
+    """``DocumentResult.rows`` builds rows without ``dataclasses.asdict``: same rows, and
+    lists and dicts copied, not shared with the records."""
+    import dataclasses
+
+    from pipeline.analysis import analyse
+    from pipeline.records import TABLES
+
+    paths = [path for path, skip in iter_input_paths([SAMPLE_CORPUS]) if not skip][:3]
+    results = [analyse(path) for path in paths]
+    compared = 0
+    for result in results:
+        rows = result.rows()
+        for table in TABLES[1:]:
+            records = getattr(result, table)
+            assert rows[table] == [{"doc_id": result.doc_id, **dataclasses.asdict(r)} for r in records]
+            for row, record in zip(rows[table], records):
+                for name, value in row.items():
+                    if isinstance(value, (list, dict)):
+                        assert value is not getattr(record, name)
+            compared += len(records)
+    assert compared > 50
