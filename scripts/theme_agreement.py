@@ -25,15 +25,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score, precision_recall_fscore_support
 
-THEMES = (
-    "normalisation",
-    "refugee_returns",
-    "detention",
-    "covid",
-    "attacks_on_civilians",
-    "accountability",
-    "humanitarian_access",
-)
+from pipeline.records import THEMES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
