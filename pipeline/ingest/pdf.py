@@ -132,8 +132,8 @@ def page_text(textpage: PdfTextPage) -> str:
     plain = "\n".join(lines).replace("\ufffe", "-\n")
     if len(raw) != textpage.count_chars():  # characters and text do not line up: no positions
         return plain
-    # the heights of the first and last character of every line (loose boxes: the font's
-    # full height); PDFium sometimes runs two printed lines into one line of text, so the
+    # the vertical position (bottom of the loose box, which spans the font's full height) of
+    # the first and last character of every line; PDFium sometimes runs two printed lines into one line of text, so the
     # gap before a line is measured from the last character of the line above
     firsts: list[float | None] = []
     lasts: list[float | None] = []
