@@ -280,7 +280,7 @@ def test_lookup_attribute_ruler_annotates_like_the_models_own(nlp, sample_texts,
         assert np.array_equal(ours.to_array(_TOKEN_ATTRS), theirs.to_array(_TOKEN_ATTRS))
         assert [str(t.morph) for t in ours] == [str(t.morph) for t in theirs]
         compared += len(ours)
-    assert compared > 10_000
+    assert compared > 5_000  # the sample corpus alone: about 8,000 tokens
 
 
 RULES = [  # every kind of pattern, overlapping so that the order of the rules matters
