@@ -35,6 +35,11 @@ class GoldError(ValueError):
     """A gold file is malformed, its source is missing, or its text changed since annotation."""
 
 
+class GoldTextChanged(GoldError):
+    """A gold document's normalised text is no longer the one it was annotated on (a reader
+    changed): its offsets would point at the wrong characters."""
+
+
 @dataclass
 class GoldDocument:
     """One annotated document of a gold folder."""
@@ -91,6 +96,28 @@ def load_gold(gold_dir: str | Path) -> list[GoldDocument]:
     return docs
 
 
+def read_gold_document(gold: GoldDocument):
+    """The :class:`~pipeline.records.Document` a gold file annotates, read as the pipeline reads it.
+
+    Raises
+    ------
+    GoldError
+        When the source cannot be read.
+    GoldTextChanged
+        When its normalised text no longer has the ``doc_id`` it was annotated on.
+    """
+    from pipeline.ingest import read_document
+
+    document = read_document(gold.source, {"published": gold.published} if gold.published else None)
+    if document.status != "ok":
+        raise GoldError(f"{gold.gold_path}: {gold.source} could not be read: {document.error}")
+    if gold.doc_id and document.doc_id != gold.doc_id:
+        raise GoldTextChanged(
+            f"{gold.gold_path}: the text of {gold.source.name} changed since it was annotated "
+            f"(doc_id {document.doc_id}, annotated {gold.doc_id}); re-check the offsets")
+    return document
+
+
 def analyse_gold(gold_docs: Sequence[GoldDocument], model: str | None = None) -> Iterator[tuple[GoldDocument, Any]]:
     """Run the whole pipeline on each gold document; yield ``(gold, DocumentResult)`` pairs.
 
@@ -101,23 +128,12 @@ def analyse_gold(gold_docs: Sequence[GoldDocument], model: str | None = None) ->
         (the offsets would point at the wrong characters).
     """
     from pipeline.analysis import analyse_doc
-    from pipeline.ingest import read_document
     from pipeline.nlp import load_nlp
     from pipeline.themes.classifier import ThemeClassifier
 
     nlp = load_nlp(model)
     classifier = ThemeClassifier.load()
-    documents = []
-    for gold in gold_docs:
-        overrides = {"published": gold.published} if gold.published else None
-        document = read_document(gold.source, overrides)
-        if document.status != "ok":
-            raise GoldError(f"{gold.gold_path}: {gold.source} could not be read: {document.error}")
-        if gold.doc_id and document.doc_id != gold.doc_id:
-            raise GoldError(
-                f"{gold.gold_path}: the text of {gold.source.name} changed since it was annotated "
-                f"(doc_id {document.doc_id}, annotated {gold.doc_id}); re-check the offsets")
-        documents.append(document)
+    documents = [read_gold_document(gold) for gold in gold_docs]
     for gold, document, doc in zip(gold_docs, documents, nlp.pipe(d.text for d in documents)):
         yield gold, analyse_doc(document, doc, classifier)
 

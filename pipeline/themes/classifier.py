@@ -402,18 +402,11 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
     does not depend on batching or on what the cache holds.
     """
 
-    def __init__(self, normalize: bool = True, center: bool = False):
+    def __init__(self, normalize: bool = True):
         self.normalize = normalize
-        self.center = center
 
     def fit(self, X, y=None):
         self.n_features_out_ = wordllama_model()[0].shape[1]
-        self.mean_ = None
-        if self.center:  # averaged static embeddings share a large common direction: remove it
-            vectors = self.embed(self._texts(X), centered=False)
-            nonempty = np.diff(vectors.indptr) > 0
-            if nonempty.any():
-                self.mean_ = np.asarray(vectors[nonempty].mean(axis=0)).ravel()
         return self
 
     @staticmethod
@@ -421,7 +414,7 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         texts = X.tolist() if hasattr(X, "tolist") else list(X)
         return ["" if t is None else str(t) for t in texts]
 
-    def embed(self, texts: Sequence[str], centered: bool = True):
+    def embed(self, texts: Sequence[str]):
         """Mean token embedding of each text (tokenized word by word), normalised: CSR, float64.
 
         A row per text; an empty text (no word) is an empty row.
@@ -442,8 +435,6 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         if self.normalize:
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.where(norms > 0, norms, 1.0)
-        if centered and getattr(self, "mean_", None) is not None:
-            vectors = vectors - self.mean_
         dim = table.shape[1]
         out_indptr = np.concatenate(([0], np.cumsum(nonempty.astype(np.int64) * dim)))
         out_indices = np.tile(np.arange(dim, dtype=np.int32), len(vectors))
@@ -464,7 +455,6 @@ EMBEDDING_SETS = ("char_3_4_emb", "no_char_emb")  # feature sets with WordLlama 
 # let them override the n-grams and cost accountability precision.
 EMBEDDING_WEIGHT = 0.3  # weight of the sentence's embedding block
 CONTEXT_EMBEDDING_WEIGHT = 0.2  # weight of the context's embedding block
-EMBEDDING_CENTER = False  # subtract the training mean of the embeddings (tried: no better)
 # Shipped: char_3_4 (as accurate as "full" and a third cheaper) plus WordLlama sentence and context
 # embeddings, better than char_3_4 in cross-validation (0.911 vs 0.904 macro-F1) and on the real
 # validation set (micro-F1 0.710 vs 0.699, within its noise; docs/themes.md).
@@ -506,10 +496,10 @@ def build_features(feature_set: str = DEFAULT_FEATURES, embedding_weight: float 
         emb = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
         ctx = CONTEXT_EMBEDDING_WEIGHT if context_embedding_weight is None else context_embedding_weight
         if emb:
-            blocks.append(("embedding", SentenceEmbedder(center=EMBEDDING_CENTER), "text"))
+            blocks.append(("embedding", SentenceEmbedder(), "text"))
             weights["embedding"] = emb
         if ctx:
-            blocks.append(("context_embedding", SentenceEmbedder(center=EMBEDDING_CENTER), "context"))
+            blocks.append(("context_embedding", SentenceEmbedder(), "context"))
             weights["context_embedding"] = ctx
     return ColumnTransformer(blocks, transformer_weights=weights)
 
@@ -1023,21 +1013,21 @@ def gold_scores(classifier: ThemeClassifier, gold_dir: str | Path,
     Y : numpy.ndarray of shape (n_sentences, len(THEMES))
     proba : numpy.ndarray of the same shape
     """
-    from pipeline.evaluate import GoldError, load_gold
+    from pipeline.evaluate import GoldTextChanged, load_gold, read_gold_document
     from pipeline.evaluate.themes import sentence_pairs
-    from pipeline.ingest import read_document
     from pipeline.nlp import load_nlp
     from pipeline.records import DocumentResult
 
     nlp = load_nlp()
     labels, scores = [], []
     for gold in load_gold(gold_dir):
-        document = read_document(gold.source, {"published": gold.published} if gold.published else None)
-        if gold.doc_id and document.doc_id != gold.doc_id:
-            if skipped is not None:
-                skipped.append(gold.gold_path.name)
-                continue
-            raise GoldError(f"{gold.gold_path}: the text of {gold.source.name} changed since it was annotated")
+        try:
+            document = read_gold_document(gold)
+        except GoldTextChanged:
+            if skipped is None:
+                raise
+            skipped.append(gold.gold_path.name)
+            continue
         statements = extract_statements(nlp(document.text), classifier, corrections={})
         for annotation, statement in sentence_pairs(gold, DocumentResult(document, statements=statements)):
             labels.append([int(theme in annotation.get("themes", [])) for theme in THEMES])
@@ -1085,18 +1075,15 @@ def score_held_out(classifier: ThemeClassifier, gold_dir: str | Path) -> dict[st
     Only the theme model is run (one spaCy pass per document, no other extractor), without
     analysts' corrections, so the figures measure the model alone.
     """
-    from pipeline.evaluate import GoldError, load_gold
+    from pipeline.evaluate import load_gold, read_gold_document
     from pipeline.evaluate.themes import evaluate
-    from pipeline.ingest import read_document
     from pipeline.nlp import load_nlp
     from pipeline.records import DocumentResult
 
     nlp = load_nlp()
     pairs = []
     for gold in load_gold(gold_dir):
-        document = read_document(gold.source, {"published": gold.published} if gold.published else None)
-        if gold.doc_id and document.doc_id != gold.doc_id:
-            raise GoldError(f"{gold.gold_path}: the text of {gold.source.name} changed since it was annotated")
+        document = read_gold_document(gold)
         statements = extract_statements(nlp(document.text), classifier, corrections={})
         pairs.append((gold, DocumentResult(document, statements=statements)))
     report = evaluate(pairs)
