@@ -16,7 +16,7 @@ import pytest
 from spacy.matcher import Matcher
 
 from pipeline.extract import claims, dates
-from pipeline.extract.numbers import AnchoredMatcher
+from pipeline.extract.matching import AnchoredMatcher
 from pipeline.ingest import iter_input_paths, read_document
 from pipeline.nlp import _dateline_end, doc_text, paragraph_boundaries
 from tests.conftest import SAMPLE_CORPUS

@@ -22,35 +22,33 @@ from spacy.util import filter_spans
 from pipeline.nlp import doc_text
 from pipeline.records import Claim, DateRecord, Entity
 
-from .quote_cues import SOURCE_DOCUMENT_NOUNS
-from .numbers import (
+from pipeline.lexicon import (
     COUNTED_LEMMAS,
-    DEMAND_VERBS,
-    NOUN_EVENTS,
-    PEOPLE_NOUNS,
-    TIME_PREPOSITIONS,
-    VACCINE_NOUNS,
-    VIOLENCE_LEMMAS,
-    SPACE_UNITS,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
+    DEMAND_VERBS,
     EVENT_LEMMAS,
     LABEL_WORDS,
     NAME_ENTITY_LABELS,
+    NOUN_EVENTS,
+    PEOPLE_NOUNS,
     QUALIFIERS,
     QUANTITY_UNITS,
     REPORTING_VERBS,
     SCALES,
+    SOURCE_DOCUMENT_NOUNS,
+    SPACE_UNITS,
+    TIME_PREPOSITIONS,
     TIME_UNITS,
     UNITS,
+    VACCINE_NOUNS,
     VAGUE_PREFIXES,
     VAGUE_WORDS,
-    cached_matcher,
-    counts_following_noun,
-    is_ordinal,
-    parse_figure,
-    words_to_number,
+    VIOLENCE_LEMMAS,
 )
+
+from .matching import cached_matcher
+from .numbers import counts_following_noun, is_ordinal, parse_figure, words_to_number
 
 _SCALE_WORDS = ["hundred", "thousand", "million", "billion", "trillion"]
 _VAGUE_SCALES = ["thousands", "millions", "billions"]

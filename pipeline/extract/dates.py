@@ -19,7 +19,10 @@ from spacy.util import filter_spans
 
 from pipeline.records import DateRecord
 
-from .numbers import UNITS, cached_matcher, counts_following_noun
+from pipeline.lexicon import UNITS
+
+from .matching import cached_matcher
+from .numbers import counts_following_noun
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -524,7 +527,7 @@ def _trim(span: Span) -> Span | None:
 
 
 #: Tokens every date pattern holds (a month, a year, a unit of time...): the Matcher only runs
-#: near them (:class:`~pipeline.extract.numbers.AnchoredMatcher`). The long range patterns
+#: near them (:class:`~pipeline.extract.matching.AnchoredMatcher`). The long range patterns
 #: (up to 16 tokens) all hold a month name and run apart, near month names only, so the
 #: short ones search narrow windows around the commoner years and units of time.
 _LONG_DATE_LABELS = ("MONTH_RANGE", "EDGE_RANGE")

@@ -17,7 +17,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.extract.quote_cues import ORG_NAME_WORDS, gender_of_word
+from pipeline.lexicon import NOT_GIVEN_NAMES, ORG_NAME_WORDS, gender_of_word
 from pipeline.nlp import doc_text
 from pipeline.records import Entity
 
@@ -31,11 +31,6 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 TRAILING_CONJUNCTION = re.compile(r"\s+(?:and|&|or)$")
 # "Northwest Syria Health Alliance (NWSHA)": an acronym defined in brackets after a name
 _DEFINED_ACRONYM = re.compile(r"\s*\(((?:[A-Z][a-z]+ )?[A-Z][A-Za-z&-]{1,11})\)")  # (NWSHA), (Africa CDC)
-# Labels the small model gives to names of people it does not know ("Salma" -> GPE)
-# Capitalised words before a name that are not given names: titles and roles
-_NOT_GIVEN_NAMES = frozenset({"dr", "prof", "president", "minister", "lawyer", "judge", "general",
-                              "sheikh", "imam", "father", "mr", "ms", "mrs", "honourable",
-                              "honorable", "he", "h.e", "director", "spokesperson", "senator"})
 _NON_PERSON_NAME_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
 
 
@@ -93,7 +88,7 @@ def fix_label(name: str, label: str) -> str:
     A "person" whose name holds an organisation word ("Shelter Network", "Collective") is an
     ORG; a place or organisation whose name starts with a known first name and holds no
     organisation word ("Salma", "Omar Sabbagh") is a PERSON (first names:
-    ``resources/quote_gender.yaml``).
+    ``resources/lexicon/gender.yaml``).
     """
     if label == "PERSON" and _has_org_word(name) and gender_of_word(name.split()[0], ("first_names",)) is None:
         return "ORG"
@@ -197,7 +192,7 @@ def _complete_person_names(doc: Doc, mentions: list) -> list:
             while (start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].text[:1].isupper()
                    and start - 1 not in taken and doc[start - 1].whitespace_ == " "
                    and gender_of_word(doc[start - 1].text, ("titles",)) is None
-                   and doc[start - 1].text.rstrip(".").lower() not in _NOT_GIVEN_NAMES):
+                   and doc[start - 1].text.rstrip(".").lower() not in NOT_GIVEN_NAMES):
                 start -= 1
             if start < span.start:
                 span = doc[start: span.end]

@@ -32,9 +32,10 @@ from spacy.parts_of_speech import PROPN, VERB
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from pipeline import lexicon as lex
 from pipeline.extract import quote_cues as cues
 from pipeline.extract.entities import TRAILING_CONJUNCTION, acronym
-from pipeline.extract.numbers import AnchoredMatcher
+from pipeline.extract.matching import AnchoredMatcher
 from pipeline.nlp import doc_text
 from pipeline.records import Entity, Quote
 
@@ -401,7 +402,7 @@ def _speaker_type(ctx: _Context, name: str, label: str | None, role: str | None)
     if label in ("PERSON",):
         return "PERSON"
     words = {w.lower() for w in name.split()}
-    if words & cues.ORG_NAME_WORDS:
+    if words & lex.ORG_NAME_WORDS:
         return "ORG"
     if label == "ORG" and _looks_like_personal_name(name):
         return "PERSON"  # the small model often labels "First Last" as ORG
@@ -427,7 +428,7 @@ def _split_role_org(ctx: _Context, phrase: Span) -> tuple[str | None, str | None
     if not tokens:
         return None, None
     for t in tokens:
-        if t.lower_ in cues.ORG_PREPOSITIONS and t.i + 1 < cut:
+        if t.lower_ in lex.ORG_PREPOSITIONS and t.i + 1 < cut:
             after = ctx.doc[t.i + 1 : cut]
             name = [w for w in after if w.lower_ != "the"]
             if name and name[0].text[:1].isupper() and not _is_place(ctx, name[0]):
@@ -441,7 +442,7 @@ def _split_role_org(ctx: _Context, phrase: Span) -> tuple[str | None, str | None
     head = phrase.root
     if org_ent is None:
         propn = [t for t in tokens if t.pos_ == "PROPN" and t.i < head.i]
-        if propn and any(w.lower_ in cues.ORG_NAME_WORDS for w in propn):
+        if propn and any(w.lower_ in lex.ORG_NAME_WORDS for w in propn):
             return head.text, ctx.doc[propn[0].i : propn[-1].i + 1].text
         return _clean_role(ctx.doc[tokens[0].i : cut].text), None
     role_tokens = [t for t in tokens if not (org_ent.start <= t.idx < org_ent.end) and t.i <= head.i and t.pos_ != "DET"]
@@ -463,12 +464,12 @@ def _is_place(ctx: _Context, token: Token) -> bool:
 def _describe_person(ctx: _Context, head: Token, speaker: Speaker) -> Speaker:
     """Fill role/org from appositives and prepositions attached to the name's head."""
     for child in head.rights:
-        if child.dep_ == "prep" and child.lower_ in cues.ORG_PREPOSITIONS and speaker.org is None:
+        if child.dep_ == "prep" and child.lower_ in lex.ORG_PREPOSITIONS and speaker.org is None:
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj and pobj[0].pos_ == "PROPN":
                 speaker.org = _strip_det(_phrase_to_comma(pobj[0]).text)
         elif child.dep_ == "appos":
-            if child.lemma_.lower() in cues.GROUP_NOUNS and speaker.org is not None:
+            if child.lemma_.lower() in lex.GROUP_NOUNS and speaker.org is not None:
                 continue  # "of X, an organisation that ..." describes the organisation
             appos = ctx.doc[child.left_edge.i : child.right_edge.i + 1]
             role, org = _split_role_org(ctx, appos)
@@ -516,7 +517,7 @@ def _phrase_to_comma(token: Token) -> Span:
 
 
 def _pronoun_gender(word: str) -> str | None:
-    return cues.gender_of_word(word, ("pronouns",))
+    return lex.gender_of_word(word, ("pronouns",))
 
 
 def _person_gender(ctx: _Context, name: str | None) -> str | None:
@@ -524,7 +525,7 @@ def _person_gender(ctx: _Context, name: str | None) -> str | None:
 
     Titles ("Ms Haddad") and nouns ("X, a mother of three") win over a possessive or subject
     pronoun later in a sentence the person is the subject of ("Omar described how the strike
-    hit his home"), which wins over the first-name table (``resources/quote_gender.yaml``).
+    hit his home"), which wins over the first-name table (``resources/lexicon/gender.yaml``).
     """
     if not name:
         return None
@@ -539,7 +540,7 @@ def _person_gender(ctx: _Context, name: str | None) -> str | None:
             continue
         before = ctx.text[max(0, ent.start - 12): ent.start].split()
         if before:
-            gender = cues.gender_of_word(before[-1], ("titles",))
+            gender = lex.gender_of_word(before[-1], ("titles",))
             if gender:
                 votes.setdefault("title", gender)
         span = ctx.doc.char_span(ent.start, ent.end, alignment_mode="expand")
@@ -548,7 +549,7 @@ def _person_gender(ctx: _Context, name: str | None) -> str | None:
         head = span.root
         for child in head.rights:
             if child.dep_ == "appos":
-                gender = cues.gender_of_word(child.lemma_, ("nouns",))
+                gender = lex.gender_of_word(child.lemma_, ("nouns",))
                 if gender:
                     votes.setdefault("noun", gender)
         if head.dep_ in ("nsubj", "nsubjpass"):
@@ -557,7 +558,7 @@ def _person_gender(ctx: _Context, name: str | None) -> str | None:
                 if gender and not ctx.inside_quote(token.idx):
                     votes.setdefault("pronoun", gender)
                     break
-    votes.setdefault("name", cues.gender_of_word(name.split()[0], ("first_names",)))
+    votes.setdefault("name", lex.gender_of_word(name.split()[0], ("first_names",)))
     gender = next((votes[k] for k in ("title", "noun", "pronoun", "name") if votes.get(k)), None)
     ctx.genders[name] = gender
     return gender
@@ -565,7 +566,7 @@ def _person_gender(ctx: _Context, name: str | None) -> str | None:
 
 def _description_gender(description: str) -> str | None:
     for word in description.lower().split():
-        gender = cues.gender_of_word(word.strip(",.’'"), ("nouns",))
+        gender = lex.gender_of_word(word.strip(",.’'"), ("nouns",))
         if gender:
             return gender
     return None
@@ -592,7 +593,7 @@ def _collect_person_mentions(ctx: _Context) -> None:
     pos, ent_type = ctx.doc.to_array(POS), ctx.doc.to_array(ENT_TYPE)
     for i in np.flatnonzero((pos == PROPN) & (ent_type == 0)).tolist():
         token = ctx.doc[i]
-        if (cues.gender_of_word(token.text, ("first_names",))
+        if (lex.gender_of_word(token.text, ("first_names",))
                 and (token.i == 0 or ctx.doc[token.i - 1].pos_ != "PROPN")):
             # a person the recogniser missed: known first name + following proper nouns
             end = token.i + 1
@@ -604,12 +605,12 @@ def _collect_person_mentions(ctx: _Context) -> None:
     for i in np.flatnonzero(pos == VERB).tolist():
         token = ctx.doc[i]
         lemma = token.lemma_.lower()
-        if lemma not in cues.SPEECH_VERBS and lemma not in cues.INDIRECT_VERBS:
+        if lemma not in lex.SPEECH_VERBS and lemma not in lex.INDIRECT_VERBS:
             continue
         if ctx.inside_quote(token.idx):
             continue
         subject = _subject_of(token)
-        if subject is None or subject.pos_ == "PRON" or subject.lower_ in cues.PERSON_PRONOUNS:
+        if subject is None or subject.pos_ == "PRON" or subject.lower_ in lex.PERSON_PRONOUNS:
             continue
         speaker = _speaker_from_token(ctx, subject)
         if speaker is not None and speaker.type == "UNNAMED" and speaker.name:
@@ -664,7 +665,7 @@ def _recent_org_speaker(ctx: _Context, token: Token) -> Speaker | None:
             return replace(speaker, start=token.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
     for verb in previous:
         lemma = verb.lemma_.lower()
-        if verb.pos_ == "VERB" and (lemma in cues.INDIRECT_VERBS or lemma in cues.SPEECH_VERBS):
+        if verb.pos_ == "VERB" and (lemma in lex.INDIRECT_VERBS or lemma in lex.SPEECH_VERBS):
             subject = _subject_of(verb)
             if subject is not None and subject.pos_ != "PRON":
                 speaker = _speaker_from_token(ctx, subject) or _described_subject(ctx, subject)
@@ -705,7 +706,7 @@ def _described_subject(ctx: _Context, subject: Token) -> Speaker | None:
     unless it names a document or an inanimate source ("the report", "the data")."""
     if subject.pos_ != "NOUN" or subject.dep_ not in ("nsubj",) or subject.lower_ in ("%", "percent", "cent"):
         return None  # "More than 70% said ...": a share of an unnamed group, not a speaker
-    if subject.lemma_.lower() in cues.NON_SPEAKER_NOUNS or subject.lower_ in cues.NON_SPEAKER_NOUNS:
+    if subject.lemma_.lower() in lex.NON_SPEAKER_NOUNS or subject.lower_ in lex.NON_SPEAKER_NOUNS:
         return None
     return _described(ctx, subject)
 
@@ -737,12 +738,12 @@ def _most_recent(ctx: _Context, offset: int, want: str) -> Speaker | None:
 def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -> Speaker | None:
     """Resolve the subject of a cue verb to a speaker (``allow_joint``: "X and Y" as one)."""
     lower = token.lower_
-    if token.pos_ == "PRON" or lower in cues.PERSON_PRONOUNS | cues.GROUP_PRONOUNS | cues.FIRST_PERSON_PLURAL:
-        if lower in cues.FIRST_PERSON_PLURAL:
+    if token.pos_ == "PRON" or lower in lex.PERSON_PRONOUNS | lex.GROUP_PRONOUNS | lex.FIRST_PERSON_PLURAL:
+        if lower in lex.FIRST_PERSON_PLURAL:
             if ctx.organisation:
                 return Speaker(ctx.organisation, "ORG", start=token.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
             return None
-        want = "PERSON" if lower in cues.PERSON_PRONOUNS else "ORG" if lower in cues.GROUP_PRONOUNS else None
+        want = "PERSON" if lower in lex.PERSON_PRONOUNS else "ORG" if lower in lex.GROUP_PRONOUNS else None
         if want is None:
             return None
         if want == "PERSON":
@@ -755,7 +756,7 @@ def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -
     if token.lower_ == "one" or token.pos_ == "NUM":  # "one of the survivors"
         of = [c for c in token.children if c.lower_ == "of"]
         pobj = [g for c in of for g in c.children if g.dep_ == "pobj"]
-        if pobj and pobj[0].lemma_.lower() in cues.SPEAKER_NOUNS:
+        if pobj and pobj[0].lemma_.lower() in lex.SPEAKER_NOUNS:
             desc = _phrase_to_comma(token)
             return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
     if token.pos_ in ("NOUN", "PROPN"):
@@ -798,7 +799,7 @@ def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -
         if " " not in name:
             name = _full_name(ctx, name, start)
         if (label == "PERSON" or _looks_like_personal_name(name) or name in ctx.person_labels
-                or any(cues.gender_of_word(w, ("first_names",)) for w in name.split())):
+                or any(lex.gender_of_word(w, ("first_names",)) for w in name.split())):
             name = _trim_role_words(name)
         # "Nadia Omran of Families": the recogniser ran the name into the organisation
         words = name.split()
@@ -824,13 +825,13 @@ def _speaker_from_token(ctx: _Context, token: Token, allow_joint: bool = True) -
                 speaker = Speaker(full, "PERSON", start=token.idx, end=token.idx + len(token))
                 _fill_from_earlier(ctx, speaker)
                 return speaker
-        if lemma in cues.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
+        if lemma in lex.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
             found = _org_backref(ctx, token, lemma, token.idx)  # "the court", "the network"
-            if found is None and lemma in cues.GROUP_NOUNS:
+            if found is None and lemma in lex.GROUP_NOUNS:
                 found = _most_recent(ctx, token.idx, "ORG")
             if found:
                 return replace(found, start=token.left_edge.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
-        if lemma in cues.SPEAKER_NOUNS:
+        if lemma in lex.SPEAKER_NOUNS:
             named = _definite_role(ctx, token)  # "the lawyer" after "lawyer Pieter Borms"
             if named is not None:
                 return named
@@ -862,7 +863,7 @@ def _joint_speaker(ctx: _Context, token: Token) -> Speaker | None:
         single = _speaker_from_token(ctx, member, allow_joint=False)
         if single is None or single.name is None or single.type not in ("PERSON", "ORG"):
             return None
-        if any(w.lower() in cues.ROLE_WORDS for w in single.name.split()):
+        if any(w.lower() in lex.ROLE_WORDS for w in single.name.split()):
             return None  # "Prime Minister, Minister and ...": roles, not a list of speakers
         members.append(single)
     name = " and ".join([", ".join(m.name for m in members[:-1]), members[-1].name]) if len(members) > 1 else members[0].name
@@ -874,15 +875,15 @@ def _trim_role_words(name: str) -> str:
     """ "Lawyer Joris Vercraeye" -> "Joris Vercraeye"; "Roberto Benes Regional Director" ->
     "Roberto Benes" (a role run into the name by a missing comma)."""
     words = name.split()
-    while len(words) > 1 and words[0].lower().rstrip(".") in cues.ROLE_WORDS:
+    while len(words) > 1 and words[0].lower().rstrip(".") in lex.ROLE_WORDS:
         words = words[1:]
     # "Integration Mattias Tesfaye": the end of a role before a known first name
     given = next((k for k, w in enumerate(words)
-                  if w.lower() not in cues.NAME_PARTICLES and cues.gender_of_word(w, ("first_names",))), 0)
+                  if w.lower() not in lex.NAME_PARTICLES and lex.gender_of_word(w, ("first_names",))), 0)
     if 0 < given < len(words) - 1:
         words = words[given:]
     for k in range(2, len(words)):
-        if words[k].lower() in cues.ROLE_WORDS:
+        if words[k].lower() in lex.ROLE_WORDS:
             words = words[:k]
             break
     return " ".join(words)
@@ -895,7 +896,7 @@ def _org_backref(ctx: _Context, token: Token, name: str, start: int) -> Speaker 
     whose full name contains it, or to the publishing organisation; "the <group noun>" with no
     such organisation refers to the most recent organisation.
     """
-    if " " in name or name.lower() not in cues.ORG_BACKREF_NOUNS:
+    if " " in name or name.lower() not in lex.ORG_BACKREF_NOUNS:
         return None
     word = name.lower()
     full = None
@@ -931,7 +932,7 @@ def _speaker_for_verb(ctx: _Context, verb: Token) -> Speaker | None:
     if verb.tag_ == "VBG" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
         # "He stated that X had presented ..., adding '...'": the participle continues the
         # speech verb above it, even when the parse hangs it on the reported clause
-        speech = next((a for a in verb.ancestors if _is_speech_verb(a) or a.lemma_.lower() in cues.INDIRECT_VERBS), None)
+        speech = next((a for a in verb.ancestors if _is_speech_verb(a) or a.lemma_.lower() in lex.INDIRECT_VERBS), None)
         if speech is not None and _subject_of(speech) is not None:
             subject = _subject_of(speech)
     speaker = _speaker_from_token(ctx, subject) if subject is not None else None
@@ -949,7 +950,7 @@ def _speaker_for_verb(ctx: _Context, verb: Token) -> Speaker | None:
             before = doc[before.i - 1]
         if before.dep_ == "pobj" and before.head.lower_ == "of":
             owner = before.head.head
-            if owner.lower_ == "one" or owner.lemma_.lower() in cues.SPEAKER_NOUNS:
+            if owner.lower_ == "one" or owner.lemma_.lower() in lex.SPEAKER_NOUNS:
                 before = owner
         speaker = _speaker_from_token(ctx, before)
         if speaker is not None:
@@ -974,7 +975,7 @@ def _subject_of(verb: Token, depth: int = 0) -> Token | None:
                 head = verb.head
                 if head.dep_ == "pobj" and head.head.lower_ == "of":
                     owner = head.head.head  # "one of the workers, who said" / "a member of the team, who said"
-                    if owner.lower_ == "one" or owner.lemma_.lower() in cues.SPEAKER_NOUNS:
+                    if owner.lower_ == "one" or owner.lemma_.lower() in lex.SPEAKER_NOUNS:
                         return owner
                 return head
             return child
@@ -1002,8 +1003,8 @@ def _subject_of(verb: Token, depth: int = 0) -> Token | None:
 @lru_cache(maxsize=8)
 def _source_matcher(vocab: Vocab) -> AnchoredMatcher:
     """"according to": run only near the phrases' words (:class:`AnchoredMatcher`)."""
-    return AnchoredMatcher(vocab, {"SOURCE": [[{"LOWER": w} for w in phrase] for phrase in cues.SOURCE_PHRASES]},
-                           anchor_words={word for phrase in cues.SOURCE_PHRASES for word in phrase})
+    return AnchoredMatcher(vocab, {"SOURCE": [[{"LOWER": w} for w in phrase] for phrase in lex.SOURCE_PHRASES]},
+                           anchor_words={word for phrase in lex.SOURCE_PHRASES for word in phrase})
 
 
 def _reported_speech_verbs(doc: Doc) -> list[int]:
@@ -1017,13 +1018,13 @@ def _reported_speech_verbs(doc: Doc) -> list[int]:
     attrs = doc.to_array([POS, LEMMA])
     strings = doc.vocab.strings
     return [i for i in np.flatnonzero(attrs[:, 0] == VERB).tolist()
-            if strings[int(attrs[i, 1])] in cues.INDIRECT_VERBS]
+            if strings[int(attrs[i, 1])] in lex.INDIRECT_VERBS]
 
 
 def _cue_text(verb: Token) -> str:
     """The cue as written, with its particle: "said", "told", "called on", "urging"."""
     lemma = verb.lemma_.lower()
-    particles = cues.PHRASAL_CUES.get(lemma)
+    particles = lex.PHRASAL_CUES.get(lemma)
     if particles:
         for child in verb.children:
             if child.lower_ in particles and child.dep_ in ("prep", "prt"):
@@ -1033,9 +1034,9 @@ def _cue_text(verb: Token) -> str:
 
 def _is_speech_verb(token: Token) -> bool:
     lemma = token.lemma_.lower()
-    if lemma not in cues.SPEECH_VERBS or token.pos_ not in ("VERB", "AUX"):
+    if lemma not in lex.SPEECH_VERBS or token.pos_ not in ("VERB", "AUX"):
         return False
-    particles = cues.PHRASAL_CUES.get(lemma)
+    particles = lex.PHRASAL_CUES.get(lemma)
     return not particles or any(c.lower_ in particles for c in token.children)
 
 
@@ -1152,7 +1153,7 @@ def _attribute_before(ctx: _Context, q: QuoteSpan, window_start: int) -> _Attrib
     sent_start = max(last.sent.start, tokens[0].i, last.i - WINDOW_TOKENS)
     tokens = [t for t in tokens if t.i >= sent_start]
     introduced = last.text in (":", ",") or _is_speech_verb(last)
-    if any(t.lemma_.lower() in cues.TEXT_CARRIER_NOUNS for t in tokens[-TEXT_CARRIER_WINDOW:]):
+    if any(t.lemma_.lower() in lex.TEXT_CARRIER_NOUNS for t in tokens[-TEXT_CARRIER_WINDOW:]):
         return _Attribution(None, "", CONF_NO_SPEAKER, kind="text")  # "a sign reading: “...”"
     verbs = [t for t in tokens if _is_speech_verb(t) and not ctx.inside_quote(t.idx)]
     source = _according_to(tokens)
@@ -1199,7 +1200,7 @@ def _written_on_an_object(verb: Token) -> bool:
     """ "a sign next to the door saying “...”", "a card reading: “...”": text on an object
     (`TEXT_CARRIER_NOUNS`), shown in a photo or video, not someone's words."""
     carrier = verb.head if verb.dep_ in ("acl", "relcl") else _subject_of(verb)
-    return carrier is not None and carrier.lemma_.lower() in cues.TEXT_CARRIER_NOUNS
+    return carrier is not None and carrier.lemma_.lower() in lex.TEXT_CARRIER_NOUNS
 
 
 def _statement_intro(ctx: _Context, tokens: list[Token]) -> _Attribution | None:
@@ -1207,7 +1208,7 @@ def _statement_intro(ctx: _Context, tokens: list[Token]) -> _Attribution | None:
     tail = [t for t in tokens[-3:] if not t.is_space]
     if not tail or tail[-1].lower_ not in ("that", ":", ","):
         return None
-    nouns = [t for t in tail[:-1] if t.lemma_.lower() in cues.STATEMENT_NOUNS and t.pos_ == "NOUN"]
+    nouns = [t for t in tail[:-1] if t.lemma_.lower() in lex.STATEMENT_NOUNS and t.pos_ == "NOUN"]
     if not nouns:
         return None
     head = nouns[-1].head
@@ -1284,11 +1285,11 @@ def _according_to(tokens: list[Token]) -> Token | None:
 
 
 def _speaker_from_source(ctx: _Context, pobj: Token) -> Speaker | None:
-    if pobj.pos_ == "NOUN" and (pobj.lemma_.lower() in cues.SOURCE_DOCUMENT_NOUNS
-                                or pobj.lower_ in cues.SOURCE_DOCUMENT_NOUNS):
+    if pobj.pos_ == "NOUN" and (pobj.lemma_.lower() in lex.SOURCE_DOCUMENT_NOUNS
+                                or pobj.lower_ in lex.SOURCE_DOCUMENT_NOUNS):
         # "figures compiled by the SNHR", "UNHCR's latest data", "our documentation"
         for token in _author_candidates(pobj):
-            if token.lower_ in cues.FIRST_PERSON_PLURAL or (
+            if token.lower_ in lex.FIRST_PERSON_PLURAL or (
                     token.pos_ == "PROPN" and not (token.dep_ == "compound" and token.head.pos_ == "PROPN")
                     and _label_of(ctx, token) in ("PERSON", "ORG")):
                 return _speaker_from_token(ctx, token)
@@ -1349,7 +1350,7 @@ def _has_verb(span: Span) -> bool:
 
 def _is_title(ctx: _Context, q: QuoteSpan) -> bool:
     before = ctx.text[max(0, q.open - 30) : q.open].split()
-    return bool(before) and before[-1].lower().strip(",:") in cues.TITLE_CUES
+    return bool(before) and before[-1].lower().strip(",:") in lex.TITLE_CUES
 
 
 def _is_heading(ctx: _Context, p_index: int) -> bool:
@@ -1484,13 +1485,13 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
         if subject.dep_ == "nsubjpass" and subject.lower_ == "it":
             continue  # "It was claimed that ...": nobody is named
         lemma = verb.lemma_.lower()
-        allowed = cues.INDIRECT_VERBS[lemma]
-        particles = cues.PHRASAL_CUES.get(lemma)
+        allowed = lex.INDIRECT_VERBS[lemma]
+        particles = lex.PHRASAL_CUES.get(lemma)
         if particles and not any(c.lower_ in particles for c in verb.children):
             continue
-        if lemma in cues.FIRST_PERSON_NON_CUES and subject.lower_ in cues.FIRST_PERSON_PLURAL:
+        if lemma in lex.FIRST_PERSON_NON_CUES and subject.lower_ in lex.FIRST_PERSON_PLURAL:
             continue
-        if cues.CHARACTERISING.get(lemma) in {c.lower_ for c in verb.children if c.dep_ == "prep"} and not any(
+        if lex.CHARACTERISING.get(lemma) in {c.lower_ for c in verb.children if c.dep_ == "prep"} and not any(
                 c.dep_ == "ccomp" for c in verb.children):
             continue
         # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech
@@ -1501,7 +1502,7 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
         clauses = [c for c in parts if c.dep_ == "ccomp"]
         if len(clauses) > 1:  # "said A, a figure others agree is B": the parse's second ccomp
             parts = [c for c in parts if c.dep_ != "ccomp" or c.i == clauses[0].i]
-        prepositions = set(particles or ()) | set(cues.INDIRECT_PREPOSITIONS.get(lemma, ()))
+        prepositions = set(particles or ()) | set(lex.INDIRECT_PREPOSITIONS.get(lemma, ()))
         for c in verb.children:
             if c.lower_ in prepositions and c.dep_ in ("prep", "prt") and not trailing:
                 parts += [g for g in c.children if g.dep_ == "pobj"]
@@ -1527,7 +1528,7 @@ def _indirect_quotes(ctx: _Context) -> list[tuple[Quote, tuple[int, int]]]:
             if verb.i < first:  # the cue comes first: "X called on ... , to ..."
                 later = [c.right_edge.i for c in verb.children
                          if c.i > first and c.dep_ in ("advcl", "xcomp", "ccomp", "dobj", "prep", "oprd")
-                         and c.lemma_.lower() not in cues.INDIRECT_VERBS]
+                         and c.lemma_.lower() not in lex.INDIRECT_VERBS]
                 last = max([last] + later)
         out.append(_reported(ctx, first, last, speaker, _cue_text(verb), CONF_INDIRECT))
     for match_id, start, end in _source_matcher(doc.vocab)(doc):
@@ -1724,9 +1725,9 @@ def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
         if token.idx >= limit:
             break
         subject = None
-        if token.dep_ == "nsubj" and (_is_speech_verb(token.head) or token.head.lemma_.lower() in cues.INDIRECT_VERBS):
+        if token.dep_ == "nsubj" and (_is_speech_verb(token.head) or token.head.lemma_.lower() in lex.INDIRECT_VERBS):
             subject = token
-        elif token.pos_ == "VERB" and token.lemma_.lower() in cues.INDIRECT_VERBS:
+        elif token.pos_ == "VERB" and token.lemma_.lower() in lex.INDIRECT_VERBS:
             trailing = _trailing_attribution_in(doc, text, token)  # "..., the CRRN said today."
             subject = trailing[2] if trailing else None
         if subject is not None:

@@ -1,0 +1,65 @@
+"""Compare the records of two stores table by table: what a refactoring must leave unchanged.
+
+    python scripts/compare_stores.py A.sqlite B.sqlite        # exit 1 when a record differs
+
+Every record table (documents, entities, quotes, claims, dates, statements) is read from both
+stores, rows keyed by ``doc_id`` and their position in the document, and compared column by
+column (columns present in both; a column only one store has is reported). Run metadata (runs,
+outcomes, timestamps) is not compared. Prints one line per table and up to ``--show`` differing
+rows per table.
+"""
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+
+TABLES = ("documents", "entities", "quotes", "claims", "dates", "statements")
+ORDER = {"documents": "doc_id", "entities": "doc_id, start, \"end\", label",
+         "quotes": "doc_id, quote_id", "claims": "doc_id, claim_id", "dates": "doc_id, date_id",
+         "statements": "doc_id, statement_id"}
+
+
+def rows(conn: sqlite3.Connection, table: str) -> tuple[list[str], list[tuple]]:
+    cursor = conn.execute(f"SELECT * FROM {table} ORDER BY {ORDER[table]}")
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def compare(a: Path, b: Path, show: int = 5) -> int:
+    ca, cb = sqlite3.connect(f"file:{a}?mode=ro", uri=True), sqlite3.connect(f"file:{b}?mode=ro", uri=True)
+    differing = 0
+    for table in TABLES:
+        cols_a, rows_a = rows(ca, table)
+        cols_b, rows_b = rows(cb, table)
+        common = [c for c in cols_a if c in cols_b]
+        pick_a = [cols_a.index(c) for c in common]
+        pick_b = [cols_b.index(c) for c in common]
+        left = [tuple(r[i] for i in pick_a) for r in rows_a]
+        right = [tuple(r[i] for i in pick_b) for r in rows_b]
+        only = sorted(set(cols_a) ^ set(cols_b))
+        diffs = [(x, y) for x, y in zip(left, right) if x != y]
+        same = not diffs and len(left) == len(right)
+        differing += not same
+        print(f"{table:<11} {len(left):>7} vs {len(right):>7} rows: "
+              f"{'identical' if same else f'{len(diffs)} differ'}"
+              + (f" (columns in one store only: {', '.join(only)})" if only else ""))
+        for x, y in diffs[:show]:
+            changed = {c: (u, v) for c, u, v in zip(common, x, y) if u != v}
+            key = {c: x[common.index(c)] for c in ("doc_id", "quote_id", "claim_id", "date_id", "statement_id")
+                   if c in common}
+            print(f"   {key}: {changed}")
+    return differing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("a", type=Path)
+    parser.add_argument("b", type=Path)
+    parser.add_argument("--show", type=int, default=5)
+    args = parser.parse_args()
+    sys.exit(1 if compare(args.a, args.b, args.show) else 0)
+
+
+if __name__ == "__main__":
+    main()
