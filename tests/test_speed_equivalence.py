@@ -18,7 +18,8 @@ from spacy.matcher import Matcher
 from pipeline.extract import claims, dates
 from pipeline.extract.matching import AnchoredMatcher
 from pipeline.ingest import iter_input_paths, read_document
-from pipeline.nlp import _dateline_end, doc_text, paragraph_boundaries
+from pipeline.layout import dateline_end
+from pipeline.nlp import doc_text, paragraph_boundaries
 from tests.conftest import SAMPLE_CORPUS
 
 HEADLINE_MAX_TOKENS = 30
@@ -191,7 +192,7 @@ def _paragraph_boundaries_reference(doc):
             for t in doc[line_start + 1: i + 1]:
                 t.is_sent_start = False
         elif words:
-            dash = _dateline_end(doc[line_start: i + 1])
+            dash = dateline_end(doc[line_start: i + 1])
             if dash is not None:
                 doc[dash + 1].is_sent_start = True
         if i + 1 < len(doc):

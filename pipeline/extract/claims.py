@@ -19,6 +19,7 @@ from spacy.attrs import LIKE_NUM, ORTH
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from pipeline.layout import is_running_header
 from pipeline.nlp import doc_text
 from pipeline.records import Claim, DateRecord, Entity
 
@@ -387,8 +388,7 @@ def _page_number_before_header(text: str, span: Span, before: Token | None) -> b
     lines = [line.strip() for line in rest.split("\n") if line.strip()]
     if not lines:
         return False
-    header = lines[0]
-    return len(header.split()) <= 8 and header[0].isupper() and header[-1] not in ".!?:;,\"”"
+    return is_running_header(lines[0])
 
 
 def _label_above(doc: Doc, text: str, span: Span) -> Span | None:

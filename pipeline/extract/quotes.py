@@ -33,6 +33,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from pipeline import lexicon as lex
+from pipeline.layout import ends_as_sentence, is_heading, paragraph_spans
 from pipeline.extract import quote_cues as cues
 from pipeline.extract.entities import TRAILING_CONJUNCTION, acronym
 from pipeline.extract.matching import AnchoredMatcher
@@ -65,7 +66,6 @@ PRONOUN_PARAGRAPHS = 2  # paragraphs back where a same-gender person beats an un
 TEXT_CARRIER_WINDOW = 6  # "a sign next to the door saying “...”": words between carrier and mark
 ROLE_LOOKBACK_CHARS = 30  # "lawyer Pieter Borms": a role just before a name, for "the lawyer"
 CONTINUATION_MAX_PARAGRAPHS = 8  # an unclosed quote may run this far to its closing mark
-HEADING_MAX_WORDS = 14
 TRAILING_MAX_TOKENS = 12  # "..., the Forum said today." : longest speaker phrase
 TRAILING_TAIL_TOKENS = 6  # ... and words after the verb ("today", "in a statement", ".")
 PUBLISHER_PARAGRAPHS = 6  # opening paragraphs searched for the publisher speaking
@@ -94,18 +94,6 @@ class QuoteSpan:
     close: int | None
     para_first: int
     para_last: int
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-empty line of ``text``, whitespace-trimmed."""
-    spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        line = match.group()
-        lead = len(line) - len(line.lstrip())
-        trail = len(line.rstrip())
-        if trail > lead:
-            spans.append((match.start() + lead, match.start() + trail))
-    return spans
 
 
 def _can_open(text: str, i: int, p_start: int, p_end: int) -> bool:
@@ -263,7 +251,7 @@ def _block_quote_close(text: str, paragraphs: list[tuple[int, int]], first: int,
     for p in range(first, min(len(paragraphs), first + CONTINUATION_MAX_PARAGRAPHS)):
         p_start, p_end = paragraphs[p]
         line = text[p_start:p_end]
-        if len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(tuple(".!?:;\"”’)…")):
+        if is_heading(line):
             return None  # a heading ends the quote
         for i in range(p_start, p_end):
             ch = text[i]
@@ -1356,13 +1344,13 @@ def _is_title(ctx: _Context, q: QuoteSpan) -> bool:
 def _is_heading(ctx: _Context, p_index: int) -> bool:
     start, end = ctx.paragraphs[p_index]
     text = ctx.text[start:end]
-    return len(text.split()) <= HEADING_MAX_WORDS and not text.rstrip().endswith(tuple(".!?:;\"”’)…"))
+    return is_heading(text)
 
 
 def _is_headline(ctx: _Context, p_index: int) -> bool:
     """A line that does not end as a sentence does (a title, a heading, a quoted headline)."""
     start, end = ctx.paragraphs[p_index]
-    return not ctx.text[start:end].rstrip("”’\"»)] ").endswith(tuple(".!?…:;"))
+    return not ends_as_sentence(ctx.text[start:end])
 
 
 def _has_person_mention(ctx: _Context, start: int, end: int) -> bool:
@@ -1715,7 +1703,7 @@ def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
     paragraphs = paragraph_spans(text)
     for start, end in paragraphs:
         line = text[start:end]
-        if line.startswith("About ") and len(line.split()) <= HEADING_MAX_WORDS:
+        if line.startswith("About ") and is_heading(line):
             name = _strip_det(line[len("About "):])
             if name.lower() in orgs:
                 return orgs[name.lower()]

@@ -55,6 +55,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from spacy.tokens import Doc
 
+from pipeline.layout import HEADING_MARKUP, section_headings
 from pipeline.nlp import doc_text
 from pipeline.records import THEMES, Statement
 
@@ -1225,35 +1226,6 @@ def compare_models(data_paths: Iterable[str | Path] | None = None,
 
 
 # ------------------------------------------------------------------------ extraction
-
-
-HEADING_MAX_WORDS = 10  # a section heading is a short line ...
-HEADING_END = tuple(".!?:;,\"”’)…")  # ... that does not end like a sentence
-HEADING_MARKUP = "#*_ \t>"  # markdown heading/emphasis markers around it
-
-
-def section_headings(text: str) -> list[tuple[int, str]]:
-    """``(start, heading)`` of the section headings of a document, in text order.
-
-    A heading is a line of at most :data:`HEADING_MAX_WORDS` words, capitalised, not ending
-    like a sentence, that is a markdown heading or follows a blank line. A line that occurs
-    more than once ("Amnesty International Report 2013", a page's running header) is not a
-    section heading, nor is a line of one or two characters (a drop capital).
-    """
-    candidates: list[tuple[int, str]] = []
-    offset, previous_blank = 0, True
-    for line in text.split("\n"):
-        heading = line.strip().strip(HEADING_MARKUP).strip()
-        if (heading and len(heading) > 2 and len(heading.split()) <= HEADING_MAX_WORDS
-                and heading[0].isupper() and not heading.endswith(HEADING_END)
-                and (previous_blank or line.lstrip().startswith("#"))):
-            candidates.append((offset, heading))
-        previous_blank = not line.strip()
-        offset += len(line) + 1
-    counts: dict[str, int] = {}
-    for _, heading in candidates:
-        counts[heading.lower()] = counts.get(heading.lower(), 0) + 1
-    return [(start, heading) for start, heading in candidates if counts[heading.lower()] == 1]
 
 
 def sentence_contexts(text: str, spans: Sequence[tuple[int, int, str]]) -> list[str]:
