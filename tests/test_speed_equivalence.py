@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from spacy.matcher import Matcher
 
-from pipeline.extract import claims, dates
+from pipeline.extract.claims import phrases, roles
+from pipeline.extract.dates import find, resolve
 from pipeline.extract.matching import AnchoredMatcher
 from pipeline.ingest import iter_input_paths, read_document
 from pipeline.layout import dateline_end
@@ -40,7 +41,7 @@ def sample_docs(nlp, sample_texts):
 
 
 def test_number_matcher_near_anchors_equals_the_whole_document_matcher(sample_docs):
-    matcher = claims._matcher(sample_docs[0].vocab)
+    matcher = phrases._matcher(sample_docs[0].vocab)
     assert matcher.anchored  # every number pattern holds an anchor word
     found = 0
     for doc in sample_docs:
@@ -53,12 +54,12 @@ def test_number_matcher_near_anchors_equals_the_whole_document_matcher(sample_do
 def test_date_matches_equal_one_matcher_over_the_whole_document(sample_docs):
     vocab = sample_docs[0].vocab
     plain = Matcher(vocab)
-    for label, rules in dates.DATE_PATTERNS.items():
+    for label, rules in find.DATE_PATTERNS.items():
         plain.add(label, rules)
-    assert dates._long_matcher(vocab).anchored and dates._short_matcher(vocab).anchored
+    assert find._long_matcher(vocab).anchored and find._short_matcher(vocab).anchored
     found = 0
     for doc in sample_docs:
-        fast = dates.date_matches(doc)
+        fast = find.date_matches(doc)
         assert fast == sorted(plain(doc), key=lambda m: (m[1], m[2], m[0]))
         found += len(fast)
     assert found > 20
@@ -109,15 +110,15 @@ def test_fast_theme_scores_equal_the_sklearn_pipeline(sample_docs):
 
 
 def _dateparser_value(expression: str, anchor: datetime, prefer: str) -> str | None:
-    data = dates._date_parser(anchor, prefer).get_date_data(expression)
+    data = resolve._date_parser(anchor, prefer).get_date_data(expression)
     if data.date_obj is None or data.period not in {"day", "month", "year"}:
         return None
-    return dates._format(data.date_obj, data.period)[0]
+    return resolve._format(data.date_obj, data.period)[0]
 
 
 def test_common_date_expressions_read_like_dateparser():
     rng = random.Random(7)
-    months = [m.title() for m in dates.MONTHS]
+    months = [m.title() for m in resolve.MONTHS]
     expressions = (
         [str(rng.randint(1800, 2099)) for _ in range(8)]
         + [f"{rng.choice(months)} {rng.randint(1990, 2030)}" for _ in range(12)]
@@ -134,27 +135,27 @@ def test_common_date_expressions_read_like_dateparser():
     for expression in expressions:
         anchor = rng.choice(anchors)
         for prefer in ("past", "future"):
-            fast = dates._absolute_date(expression) or dates._yearless_date(expression, anchor, prefer)
+            fast = resolve._absolute_date(expression) or resolve._yearless_date(expression, anchor, prefer)
             if fast is None:
                 continue  # an impossible day, 29 February: left to dateparser
-            assert dates._format(*fast)[0] == _dateparser_value(expression, anchor, prefer), (expression, anchor, prefer)
+            assert resolve._format(*fast)[0] == _dateparser_value(expression, anchor, prefer), (expression, anchor, prefer)
             checked += 1
     for anchor in anchors:  # the anchor's own day and month, both directions
         for expression in (f"{anchor.day} {months[anchor.month - 1]}", months[anchor.month - 1]):
             for prefer in ("past", "future"):
-                fast = dates._yearless_date(expression, anchor, prefer)
+                fast = resolve._yearless_date(expression, anchor, prefer)
                 if fast is not None:
-                    assert dates._format(*fast)[0] == _dateparser_value(expression, anchor, prefer)
+                    assert resolve._format(*fast)[0] == _dateparser_value(expression, anchor, prefer)
                     checked += 1
     assert checked > 150
 
 
 def test_impossible_days_are_left_to_dateparser():
-    assert dates._absolute_date("31 April 2021") is None
-    assert dates._absolute_date("29 February 2023") is None
-    assert dates._yearless_date("29 February", datetime(2021, 5, 1), "past") is None
-    assert dates._absolute_date("the spring of 2021") is None
-    assert dates.resolve_point("29 February", datetime(2021, 5, 1))[0] == _dateparser_value("29 February", datetime(2021, 5, 1), "past")
+    assert resolve._absolute_date("31 April 2021") is None
+    assert resolve._absolute_date("29 February 2023") is None
+    assert resolve._yearless_date("29 February", datetime(2021, 5, 1), "past") is None
+    assert resolve._absolute_date("the spring of 2021") is None
+    assert resolve.resolve_point("29 February", datetime(2021, 5, 1))[0] == _dateparser_value("29 February", datetime(2021, 5, 1), "past")
 
 
 # ------------------------------------------------------------------------ claims, nlp
@@ -162,7 +163,7 @@ def test_impossible_days_are_left_to_dateparser():
 
 def _qualifier_before_reference(doc, index):
     best = (None, index)
-    for qualifier, phrases in claims.QUALIFIERS.items():
+    for qualifier, phrases in roles.QUALIFIERS.items():
         for phrase in phrases:
             words = phrase.split()
             start = index - len(words)
@@ -175,8 +176,8 @@ def test_qualifier_lookup_equals_the_phrase_by_phrase_scan(sample_docs, nlp):
     docs = sample_docs + [nlp("Up to 300 people, more than 40 children and at least 12 doctors were hurt.")]
     positions = [(doc, t.i) for doc in docs for t in doc if t.like_num]
     assert len(positions) > 100
-    assert all(claims._qualifier_before(doc, i) == _qualifier_before_reference(doc, i) for doc, i in positions)
-    found = {claims._qualifier_before(docs[-1], t.i)[0] for t in docs[-1] if t.like_num}
+    assert all(roles.qualifier_before(doc, i) == _qualifier_before_reference(doc, i) for doc, i in positions)
+    found = {roles.qualifier_before(docs[-1], t.i)[0] for t in docs[-1] if t.like_num}
     assert {"up_to", "more_than", "at_least"} <= found
 
 
@@ -234,8 +235,9 @@ def test_sentence_lemma_strings_from_arrays_equal_linguistic_string(sample_docs)
 def test_reported_speech_cues_equal_the_dependency_matcher(sample_docs):
     from spacy.matcher import DependencyMatcher
 
-    from pipeline.extract import quote_cues as cues
-    from pipeline.extract.quotes import _reported_speech_verbs, _source_matcher
+    from pipeline import lexicon as cues
+    from pipeline.extract.attribution import reported_speech_verbs as _reported_speech_verbs
+    from pipeline.extract.attribution import source_matcher as _source_matcher
 
     vocab = sample_docs[0].vocab
     dep = DependencyMatcher(vocab)

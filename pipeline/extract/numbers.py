@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import re
 
-from pipeline.lexicon import EXACT_WORDS, FRACTIONS, ORDINAL_WORDS, SCALES, TIME_UNITS, UNITS
+from pipeline.lexicon import (
+    EXACT_WORDS,
+    FRACTIONS,
+    ORDINAL_WORDS,
+    SCALES,
+    TIME_UNITS,
+    UNITS,
+)
 
 _NUMBER_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$|^[+-]?\d+(\.\d+)?$")
 _ORDINAL_RE = re.compile(r"^\d+(st|nd|rd|th)$", re.I)
