@@ -1,7 +1,7 @@
 """Run the pipeline over many files: stream, parse in batches, write, summarise.
 
 Documents flow one batch at a time: read (ingest) -> skip those already stored ->
-``nlp.pipe`` -> :func:`analyse_doc` -> the SQLite store (one transaction per document).
+``nlp.pipe`` and the analysis components (:func:`pipeline.analysis.analyse_documents`) -> the SQLite store (one transaction per document).
 Memory stays flat however many documents there are; the model loads once, and only when
 some document needs analysing. A document that fails to read or to analyse gets
 ``status: error`` with its message and never stops the batch.
@@ -16,11 +16,11 @@ from typing import Callable, Iterable, Iterator
 
 from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
 from pipeline.ingest.errors import ERROR_KINDS
-from pipeline.limits import DEFAULT_LIMITS, Limits
+from pipeline.limits import Limits
 from pipeline.output import write_json_atomic
 from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
-from pipeline.store import STORE_NAME, StoreWriter, resolve_store_path
-from pipeline.store.db import DEFAULT_LOCK_TIMEOUT
+from pipeline.settings import RunSettings
+from pipeline.store import StoreWriter
 
 # spaCy, scikit-learn and the extractors are imported by pipeline.parallel only when a document
 # needs analysing: an unchanged re-run never pays the seconds their import costs
@@ -235,36 +235,18 @@ def _batched(items: Iterable[Document], size: int, max_words: int | None = None)
 WORDS_PER_BATCH = 5_000
 
 
-def process_documents(
-    documents: Iterable[Document],
-    *,
-    model: str | None = None,
-    batch_size: int = 16,
-    workers: int = 1,
-    executor: str = "process",
-    scheduler: str | None = None,
-    max_seconds: float | None = None,
-) -> Iterator[DocumentResult]:
+def process_documents(documents: Iterable[Document], settings: RunSettings | None = None,
+                      **options) -> Iterator[DocumentResult]:
     """Analyse documents in batches (one ``nlp.pipe`` each); errors become error results.
 
     Parameters
     ----------
     documents : iterable of Document
         Read lazily, one batch at a time.
-    model : str, optional
-        spaCy model name or path.
-    batch_size : int
-        Documents per batch.
-    workers : int
-        Processes analysing batches in parallel (``1``: in this process).
-    executor : {"process", "dask"}
-        A local process pool, or a Dask cluster (:mod:`pipeline.parallel`).
-    scheduler : str, optional
-        Address of a Dask scheduler (``tcp://host:8786``); default: a local cluster of
-        ``workers`` processes.
-    max_seconds : float, optional
-        Longest analysis of one document; above it the document fails with kind ``timeout``
-        (not enforced on Dask).
+    settings : RunSettings, optional
+        ``model``, ``batch_size``, ``workers``, ``executor``, ``scheduler`` and
+        ``limits.max_seconds`` (the longest analysis of one document; not enforced on Dask) are
+        used; keyword ``options`` override them.
 
     Yields
     ------
@@ -273,76 +255,50 @@ def process_documents(
     """
     from pipeline import parallel
 
-    if executor not in parallel.EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}: choose {' or '.join(parallel.EXECUTORS)}")
-    if executor == "dask":
-        yield from parallel.run_dask(_batched(documents, batch_size, WORDS_PER_BATCH),
-                                     scheduler=scheduler, workers=workers, model=model, batch_size=batch_size)
-    elif workers > 1:
-        yield from parallel.run_process_pool(_batched(documents, batch_size, WORDS_PER_BATCH),
-                                             workers=workers, model=model, max_seconds=max_seconds,
-                                             batch_size=batch_size)
+    settings = (settings or RunSettings()).replace(**options)
+    batches = _batched(documents, settings.batch_size, WORDS_PER_BATCH)
+    if settings.executor == "dask":
+        yield from parallel.run_dask(batches, settings)
+    elif settings.workers > 1:
+        yield from parallel.run_process_pool(batches, settings)
     else:
-        yield from parallel.run_serial(_batched(documents, batch_size, WORDS_PER_BATCH), model=model,
-                                       max_seconds=max_seconds, batch_size=batch_size)
+        yield from parallel.run_serial(batches, settings)
 
 
-def run(
-    paths: list[str | Path],
-    out_dir: str | Path,
-    *,
-    metadata_file: str | Path | None = None,
-    model: str | None = None,
-    batch_size: int = 16,
-    store: str | Path | None = None,
-    force: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    on_start: Callable[[int], None] | None = None,
-    on_document: Callable[[DocumentResult], None] | None = None,
-    workers: int = 1,
-    executor: str = "process",
-    scheduler: str | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-) -> RunSummary:
+def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSettings | None = None, *,
+        on_start: Callable[[int], None] | None = None,
+        on_document: Callable[[DocumentResult], None] | None = None, **options) -> RunSummary:
     """Process ``paths`` (files or folders) into the SQLite store.
 
     Parameters
     ----------
     paths : list of str or Path
         Files or folders (walked recursively).
-    out_dir : str or Path
-        Output folder: holds ``run.json`` and, unless ``store`` is given, ``pipeline.sqlite``.
-    store : str or Path, optional
-        The store file to write (default ``out_dir/pipeline.sqlite``).
-    force : bool
-        Analyse every document again, even those already stored unchanged.
-    limits : Limits
-        Per-document size and time limits (:mod:`pipeline.limits`).
+    out : str or Path, optional
+        Output folder (``settings.out``): holds ``run.json`` and, unless ``settings.store`` is
+        given, ``pipeline.sqlite``.
+    settings : RunSettings, optional
+        Everything else the run is told (:class:`~pipeline.settings.RunSettings`); keyword
+        ``options`` (``workers=2``, ``force=True``, ``metadata_file=...``) override its fields.
     on_start, on_document : callable, optional
         ``on_start`` receives the number of documents to read (skipped files excluded),
         ``on_document`` every result as it is stored.
-    workers : int
-        Processes analysing documents in parallel, each loading the model once (``1``: this
-        process). The store is the same whatever the number.
-    executor : {"process", "dask"}
-        A local process pool, or a Dask cluster (docs/performance.md).
-    scheduler : str, optional
-        Dask scheduler address; default: a local cluster of ``workers`` processes.
-    lock_timeout : float
-        Seconds to wait while another process holds the store (another run, ``serve``)
-        before failing with :class:`~pipeline.store.db.StoreLocked`, which names it.
 
     Returns
     -------
     RunSummary
-        Also written to ``out_dir/run.json``.
+        Also written to ``out/run.json``.
     """
+    from pipeline.themes.review import apply_corrections, read_corrections
+
+    settings = (settings or RunSettings()).replace(out=Path(out) if out is not None else None, **options)
     started = time.perf_counter()
     summary = RunSummary()
-    metadata = load_metadata(metadata_file) if metadata_file else None
-    out_dir = Path(out_dir)
+    metadata = load_metadata(settings.metadata_file) if settings.metadata_file else None
+    corrections = read_corrections(settings.corrections)
+    out_dir = Path(settings.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = resolve_store_path(store) if store else out_dir / STORE_NAME
+    store_path = settings.store_path
     summary.store = str(store_path)
     inputs = list(iter_input_paths(list(paths)))  # paths only: cheap, and walked once
     if on_start:
@@ -352,18 +308,19 @@ def run(
     def unchanged(source: str, doc_id: str | None) -> None:
         summary.add(source, "skipped", "unchanged", "unchanged: already in the store", doc_id)
 
-    with StoreWriter(store_path, force=force, lock_timeout=lock_timeout) as writer:
+    with StoreWriter(store_path, force=settings.force, lock_timeout=settings.lock_timeout) as writer:
         # files whose size and mtime match the last read are skipped unread (skip_unchanged_files),
         # the others read, then skipped when their content hash is stored (skip_unchanged)
         to_read = writer.skip_unchanged_files(inputs, on_skip=unchanged)
-        documents = writer.skip_unchanged(writer.remember_sources(iter_documents(to_read, metadata, summary, limits)),
-                                          on_skip=lambda d: unchanged(d.source, d.doc_id))
-        for result in process_documents(documents, model=model, batch_size=batch_size, workers=workers,
-                                        executor=executor, scheduler=scheduler,
-                                        max_seconds=limits.max_seconds):
+        documents = writer.skip_unchanged(
+            writer.remember_sources(iter_documents(to_read, metadata, summary, settings.limits)),
+            on_skip=lambda d: unchanged(d.source, d.doc_id))
+        for result in process_documents(documents, settings):
             document = result.document
             if document.status != "ok":
                 document.error_kind = error_kind(document)  # every stored failure has its kind
+            else:
+                apply_corrections(result, corrections)  # analysts' corrections win over the model
             writer.write(result)  # commits this document: a killed run loses only those in flight
             if document.status == "ok":
                 summary.add(document.source, "ok", doc_id=document.doc_id)
@@ -385,4 +342,4 @@ def run(
     return summary
 
 
-__all__ = ["RunSummary", "run", "process_documents", "iter_documents", "TABLES"]
+__all__ = ["RunSettings", "RunSummary", "run", "process_documents", "iter_documents", "TABLES"]

@@ -10,9 +10,10 @@
 and their ratio, in words per second over the same word count. Model loading is outside
 both timings (the pool's start-up, with ``--workers N``, is inside both).
 
-Stage shares come from a third, instrumented pass over the corpus once, in this process,
-calling the extractors in :func:`pipeline.analysis.analyse_doc`'s order and timing each on CPU time
-(ingest, spaCy, entities, dates, claims, quotes, themes, write). ``--repeat N`` streams the
+Stage shares come from a third, instrumented pass over the corpus once, in this process: the
+run's own spaCy pipeline, component by component, each timed on CPU time (:func:`stage_pass`),
+grouped as ingest, spaCy (the model's components), one stage per analysis component (entities,
+dates, claims, quotes, themes) and the store write. ``--repeat N`` streams the
 corpus N times, each copy made distinct by a short closing line ("Copy b.") so the store
 never deduplicates it. ``--scale-memory`` runs pass (b) in fresh subprocesses at 1x and 10x
 the corpus and reports both peaks: streaming keeps them equal.
@@ -36,7 +37,6 @@ from pipeline.records import Document
 
 REPO = Path(__file__).resolve().parents[1]
 WARM_UP_TEXT = "BEIRUT, 4 May 2024 — “We will not stop,” said Rana Aziz of the Lebanese Red Cross."
-STAGES = ("ingest", "spacy", "entities", "dates", "claims", "quotes", "themes", "write")
 
 
 def default_corpus() -> Path:
@@ -130,12 +130,14 @@ def pipeline_pass(paths: list[Path], metadata: dict | None, store_path: Path, *,
                   batch_size: int = 16) -> dict[str, Any]:
     """(b): ingest -> process_documents -> StoreWriter, streaming ``repeat`` copies of the corpus."""
     from pipeline.batch import process_documents
+    from pipeline.limits import Limits
+    from pipeline.settings import RunSettings
     from pipeline.parallel import load_models
     from pipeline.store import StoreWriter
 
     if executor == "process":
         # as (a): model loading is not timed (forked workers inherit the loaded model)
-        nlp, _ = load_models(model)
+        nlp = load_models(model)
         list(nlp.pipe([WARM_UP_TEXT]))
     stages: dict[str, float] = {}
     counts = {"documents": 0, "words": 0, "failed": 0}
@@ -152,8 +154,9 @@ def pipeline_pass(paths: list[Path], metadata: dict | None, store_path: Path, *,
 
     started, cpu = time.perf_counter(), cpu_seconds()
     with StoreWriter(store_path, force=True) as writer:
-        for result in process_documents(documents(), model=model, batch_size=batch_size, workers=workers,
-                                        executor=executor, max_seconds=0):
+        settings = RunSettings(model=model, batch_size=batch_size, workers=workers, executor=executor,
+                               limits=Limits(max_seconds=0))
+        for result in process_documents(documents(), settings):
             if result.document.status != "ok" and result.document.error_kind in ("timeout", "analysis"):
                 counts["failed"] += 1
             with _timed(stages, "write"):
@@ -167,51 +170,57 @@ def pipeline_pass(paths: list[Path], metadata: dict | None, store_path: Path, *,
             "stages": stages, "streaming_peak_mib": streaming_peak}
 
 
+def stage_names(nlp) -> tuple[str, ...]:
+    """The stage table's rows: ingest, ``spacy`` (the tokenizer and every component that is not an
+    analysis component), one row per analysis component, named after the record type it assigns
+    (:data:`pipeline.records.RECORD_TYPES`), and the store write."""
+    from pipeline.analysis import analysis_pipes
+    from pipeline.records import RECORD_TYPES
+
+    by_component = {rt.component: rt.stage for rt in RECORD_TYPES.values() if rt.component}
+    return ("ingest", "spacy", *(by_component.get(name, name) for name, _ in analysis_pipes(nlp)), "write")
+
+
 def stage_pass(documents: list[Document], store_path: Path, *, model: str | None = None,
-               batch_size: int = 16, ingest_seconds: float = 0.0) -> dict[str, float]:
+               batch_size: int = 16, ingest_seconds: float = 0.0) -> dict[str, Any]:
     """CPU seconds per stage over the documents once, in this process (instrumented, not the run).
 
-    Calls what :func:`pipeline.analysis.analyse_doc` calls, in its order, timing each; the
-    spaCy stage is the pipeline's own model (``load_nlp``: with paragraph boundaries and
-    entity rules), so it can differ from (a).
+    Runs the run's own pipeline (``load_nlp``) component by component over the whole corpus,
+    each component over every document before the next (``pipe`` in batches where the component
+    has one, as ``nlp.pipe`` runs it), and times each on CPU time: ``components`` holds every
+    component, ``stages`` groups them as :func:`stage_names` says.
     """
-    from pipeline.analysis import _themes_of_span
-    from pipeline.extract.claims import extract_claims
-    from pipeline.extract.dates import extract_dates
-    from pipeline.extract.entities import extract_entities
-    from pipeline.extract.quotes import extract_quotes
+    from pipeline.analysis import analysis_pipes, result_from_doc
+    from pipeline.components import make_doc
     from pipeline.parallel import load_models
-    from pipeline.records import DocumentResult
+    from pipeline.records import RECORD_TYPES
     from pipeline.store import StoreWriter
-    from pipeline.themes.classifier import extract_statements
 
-    nlp, classifier = load_models(model)
-    stages = {stage: 0.0 for stage in STAGES}
-    stages["ingest"] = ingest_seconds
+    nlp = load_models(model)
+    stage_of = {rt.component: rt.stage for rt in RECORD_TYPES.values() if rt.component}
+    analysis = {name for name, _ in analysis_pipes(nlp)}
     clock = time.process_time  # CPU time of this process: shares that other jobs barely move
+    components: dict[str, float] = {}
     ok = [d for d in documents if d.status == "ok"]
+    with _timed(components, "tokenizer", clock):
+        docs = [make_doc(nlp, d.text, d.published, d.organisation) for d in ok]
+    for name, proc in nlp.pipeline:
+        with _timed(components, name, clock):
+            if hasattr(proc, "pipe"):
+                docs = list(proc.pipe(docs, batch_size=batch_size))
+            else:
+                docs = [proc(doc) for doc in docs]
+    stages = {stage: 0.0 for stage in stage_names(nlp)}
+    stages["ingest"] = ingest_seconds
+    for name, seconds in components.items():
+        stages[stage_of.get(name, name) if name in analysis else "spacy"] += seconds
     with StoreWriter(store_path, force=True) as writer:
-        parsed = nlp.pipe((d.text for d in ok), batch_size=batch_size)
-        for document in ok:
-            with _timed(stages, "spacy", clock):
-                doc = next(parsed)
-            with _timed(stages, "entities", clock):
-                entities = extract_entities(doc)
-            with _timed(stages, "dates", clock):
-                dates = extract_dates(doc, document.published)
-            with _timed(stages, "claims", clock):
-                claims = extract_claims(doc, dates, entities, document.published)
-            with _timed(stages, "quotes", clock):
-                quotes = extract_quotes(doc, entities, document.organisation)
-            with _timed(stages, "themes", clock):
-                statements = extract_statements(doc, classifier)
-                for record in (*quotes, *claims):
-                    record.themes = _themes_of_span(record.start, record.end, statements)
-            with _timed(stages, "write", clock):
-                writer.write(DocumentResult(document, entities, quotes, claims, dates, statements))
+        with _timed(stages, "write", clock):
+            for document, doc in zip(ok, docs):
+                writer.write(result_from_doc(document, doc))
         closing = clock()
     stages["write"] += clock() - closing
-    return stages
+    return {"stages": stages, "components": components}
 
 
 def machine() -> dict[str, Any]:
@@ -285,11 +294,12 @@ def run_bench(path: str | Path | None = None, *, repeat: int = 1, workers: int =
         report["ratio_cpu"] = bare["cpu_seconds"] / whole["cpu_seconds"] if executor == "process" else None
         if stages:
             step("stage shares (instrumented pass over the corpus once)")
-            seconds = stage_pass(documents, Path(tmp) / "stages.sqlite", model=model, batch_size=batch_size,
-                                 ingest_seconds=ingest_cpu_seconds)
-            total = sum(seconds.values())
+            timed = stage_pass(documents, Path(tmp) / "stages.sqlite", model=model, batch_size=batch_size,
+                               ingest_seconds=ingest_cpu_seconds)
+            seconds, total = timed["stages"], sum(timed["stages"].values())
             report["stages"] = {"words": sum(d.n_words for d in ok), "seconds": seconds,
-                                "share": {k: v / total for k, v in seconds.items()}}
+                                "share": {k: v / total for k, v in seconds.items()},
+                                "components": timed["components"]}
     report["peak_memory_mib"] = peak_memory_mib()
     if scale_memory:
         report["memory_scaling"] = {}
@@ -372,9 +382,8 @@ def format_markdown(report: dict[str, Any]) -> str:
     out = [f"- {line}" for line in summary_lines(report)]
     if "stages" in report:
         out += ["", "| stage | CPU seconds | share |", "|---|---:|---:|"]
-        for stage in STAGES:
-            out.append(f"| {stage} | {report['stages']['seconds'][stage]:.2f} | "
-                       f"{report['stages']['share'][stage]:.1%} |")
+        for stage, seconds in report["stages"]["seconds"].items():
+            out.append(f"| {stage} | {seconds:.2f} | {report['stages']['share'][stage]:.1%} |")
     return "\n".join(out)
 
 
@@ -387,9 +396,8 @@ def format_table(report: dict[str, Any]):
     table.add_column("CPU seconds", justify="right")
     table.add_column("share", justify="right")
     if "stages" in report:
-        for stage in STAGES:
-            table.add_row(stage, f"{report['stages']['seconds'][stage]:.2f}",
-                          f"{report['stages']['share'][stage]:.1%}")
+        for stage, seconds in report["stages"]["seconds"].items():
+            table.add_row(stage, f"{seconds:.2f}", f"{report['stages']['share'][stage]:.1%}")
     return table
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+
+from pipeline.console import HIGHLIGHT, eval_tables, print_run_summary, search_table
 
 app = typer.Typer(
     help="Turn NGO publications into structured, verifiable records.",
@@ -17,7 +25,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-console = Console(stderr=True)
+# soft_wrap: a message is never cut mid-path when the output is not a terminal (pipes, tests: 80 columns)
+console = Console(stderr=True, soft_wrap=True)
+
+
+def _stdout() -> Console:
+    """The console for results (tables keep to its width; lines of text are not wrapped)."""
+    return Console(soft_wrap=True)
+
+
+def _fail(error: object, code: int = 2) -> NoReturn:
+    """Print ``error: <message>`` on stderr and exit with ``code`` (2: a usage or input problem)."""
+    console.print("[red]error:[/red] ", end="")
+    console.print(str(error), markup=False, highlight=False)  # paths and queries may hold [brackets]
+    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -74,10 +95,11 @@ def run(
     """
     from pipeline.batch import run as run_batch
     from pipeline.limits import MB, Limits
+    from pipeline.settings import EXECUTORS, RunSettings
     from pipeline.store import StoreError
 
-    if executor not in ("process", "dask"):
-        raise typer.BadParameter("choose process or dask", param_hint="--executor")
+    if executor not in EXECUTORS:
+        raise typer.BadParameter(f"choose {' or '.join(EXECUTORS)}", param_hint="--executor")
     if scheduler and executor != "dask":
         raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     for path in paths:
@@ -85,6 +107,12 @@ def run(
             raise typer.BadParameter(f"{path} does not exist", param_hint="PATHS")
     if metadata is not None and not metadata.is_file():
         raise typer.BadParameter(f"{metadata} is not a file", param_hint="--metadata")
+    settings = RunSettings(
+        out=out, store=store, metadata_file=metadata, model=model, batch_size=batch_size, force=force,
+        limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
+                      max_seconds=max_seconds),
+        workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
+        lock_timeout=lock_timeout)
     progress = Progress(
         TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[name]}"), TimeRemainingColumn(),
@@ -97,67 +125,25 @@ def run(
         task = progress.add_task("run", total=None, name="")
         try:
             summary = run_batch(
-                paths, out, metadata_file=metadata, model=model, batch_size=batch_size,
-                store=store, force=force, lock_timeout=lock_timeout,
-                limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
-                              max_seconds=max_seconds),
-                workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
+                paths, settings=settings,
                 on_start=lambda total: progress.update(task, total=total, refresh=True),
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40],
                                                       refresh=True),
             )
-        except (_model_not_found(), FileNotFoundError, StoreError) as exc:  # a model is missing; a bad or locked store
-            console.print("[red]error:[/red] ", end="")
-            console.print(str(exc), markup=False, highlight=False)  # paths may hold [brackets]
-            raise typer.Exit(2)
-    _print_summary(summary, out)
+        except (*_model_not_found(), FileNotFoundError, StoreError) as exc:  # a model is missing; a bad or locked store
+            _fail(exc)
+    print_run_summary(summary, out, _stdout())
     if summary.documents_ok == 0 and summary.documents_failed > 0:
         raise typer.Exit(1)
 
 
-def _model_not_found() -> type[Exception]:
-    """pipeline.nlp.ModelNotFound, imported only when an error is being handled: importing it
-    imports spaCy (a second), which a run with nothing to analyse never needs."""
+def _model_not_found() -> tuple[type[Exception], ...]:
+    """The errors of a missing spaCy or theme model, imported only when an error is being handled:
+    importing them imports spaCy (a second), which a run with nothing to analyse never needs."""
     from pipeline.nlp import ModelNotFound
+    from pipeline.themes.model import ModelError
 
-    return ModelNotFound
-
-
-# outcomes listed one by one in the printed summary (the others are only counted)
-_LISTED_SKIPS = ("unsupported", "not_found", "broken_link", "unreadable_folder", "duplicate")
-
-
-def _print_summary(summary, out: Path) -> None:
-    """Records written, then every input path accounted for: ok, skipped and errors by kind."""
-    out_console = Console()
-    table = Table()
-    table.add_column("table")
-    table.add_column("records written", justify="right")
-    table.add_column("in store", justify="right")
-    for name, count in summary.records.items():
-        table.add_row(name, str(count), str(summary.totals.get(name, "")))
-    out_console.print(f"store: {summary.store} ({summary.documents_inserted} documents inserted, "
-                      f"{summary.documents_replaced} replaced, {summary.documents_unchanged} unchanged)")
-    out_console.print(table)
-    counts, by_kind = summary.counts(), summary.by_kind()
-    out_console.print(
-        f"documents: {counts['inputs']} input path{'' if counts['inputs'] == 1 else 's'} = [green]{counts['ok']} ok[/green], "
-        f"{counts['skipped']} skipped, [red]{counts['error']} failed[/red]; "
-        f"{summary.words:,} words in {summary.seconds:.1f} s "
-        f"({summary.words_per_second:,.0f} words/s)"
-    )
-    for outcome, style in (("skipped", "yellow"), ("error", "red")):
-        if by_kind[outcome]:
-            kinds = ", ".join(f"{kind} {n}" for kind, n in by_kind[outcome].items())
-            out_console.print(f"  [{style}]{outcome}[/{style}] by kind: {kinds}")
-    for entry in summary.outcomes:
-        if entry.outcome == "error" or (entry.outcome == "skipped" and entry.kind in _LISTED_SKIPS):
-            style = "red" if entry.outcome == "error" else "yellow"
-            out_console.print(f"  [{style}]{entry.outcome} ({entry.kind})[/{style}] ", end="")
-            message = (entry.message or "").removeprefix(f"{entry.kind}: ")  # the kind is shown already
-            out_console.print(f"{entry.source}: {message}", markup=False, highlight=False)
-    out_console.print(f"details of every input path: {Path(out) / 'run.json'} (outcomes), "
-                      f"and the store's outcomes table", highlight=False)
+    return ModelNotFound, ModelError
 
 
 @app.command()
@@ -196,7 +182,7 @@ def bench(
     elif output_format == "markdown":
         print(format_markdown(report))
     else:
-        out_console = Console()
+        out_console = _stdout()
         for line in summary_lines(report):
             out_console.print(line, highlight=False)
         if "stages" in report:
@@ -205,14 +191,15 @@ def bench(
 
 @app.command()
 def train(
-    out: Annotated[Optional[Path], typer.Option(help="Model folder (default: models/themes).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        help="Model folder (default: the package's pipeline/resources/themes).")] = None,
     family: Annotated[str, typer.Option(help="Model family: svm (default), logreg, sgd or cnb.")] = "svm",
     corrections: Annotated[Optional[Path], typer.Option(
         help="Analysts' corrections file (default: data/themes/corrections.jsonl).")] = None,
 ) -> None:
     """Train the sentence theme classifier from data/themes (plus review corrections) into models/."""
-    from pipeline.themes.classifier import FAMILIES
-    from pipeline.themes.classifier import train as train_themes
+    from pipeline.themes.estimators import FAMILIES
+    from pipeline.themes.training import train as train_themes
 
     if family not in FAMILIES:
         raise typer.BadParameter(f"choose from {', '.join(FAMILIES)}", param_hint="--family")
@@ -227,7 +214,7 @@ def train(
     for theme, m in metrics["cv"]["per_theme"].items():
         table.add_row(theme, f"{metrics['thresholds'][theme]:.2f}", f"{m['precision']:.3f}",
                       f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    out_console = Console()
+    out_console = _stdout()
     out_console.print(table)
     out_console.print(f"macro-F1 {metrics['cv']['macro_f1']:.3f}; model written to "
                       f"{metrics['model_path']} (card: {metrics['card_path']})")
@@ -253,9 +240,8 @@ def review_export(
     try:
         rows = export_review(out, file)
     except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
-    Console().print(f"{rows} statements written to {file}; edit the 'themes' column "
+        _fail(exc)
+    _stdout().print(f"{rows} statements written to {file}; edit the 'themes' column "
                     f"(ids separated by ';') and run `ngo-pipeline review import {file} --out {out}`")
 
 
@@ -274,9 +260,8 @@ def review_import(
     try:
         result = import_review(file, corrections, out)
     except ReviewError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
-    Console().print(f"{result['corrected']} corrected statements stored in {result['corrections_path']} "
+        _fail(exc)
+    _stdout().print(f"{result['corrected']} corrected statements stored in {result['corrections_path']} "
                     f"({result['corrections']} corrections in all); {result['output_rows_updated']} "
                     f"rows updated in {out}. Retrain with `ngo-pipeline train` to learn from them.")
 
@@ -303,78 +288,26 @@ def eval_(
         with console.status(f"scoring {task} on {gold_dir}"):
             report = evaluate(task, gold_dir, model=model)
     except (GoldError, ModelNotFound) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
-    out_console = Console()
+        _fail(exc)
+    out_console = _stdout()
     if output_format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
-    # one column per group (all, then document types or themes), one row per metric:
-    # fits a terminal however many metrics a task reports
-    table = Table(title=f"{task}: {report.n_documents} annotated documents", title_justify="left")
-    table.add_column("metric")
-    for row in report.rows:
-        table.add_column(str(row["group"]), justify="right")
-    metrics = [k for k in dict.fromkeys(k for row in report.rows for k in row) if k != "group"]
-    for metric in metrics:
-        table.add_row(metric, *(_cell(row.get(metric)) for row in report.rows))
-    out_console.print(table)
+    for table in eval_tables(report):
+        out_console.print(table)
     for error in report.errors[:show_errors]:
         out_console.print(f"  {error}", markup=False, highlight=False)
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 # --- the store: search, export, serve ---------------------------------------------------
 
 _DEFAULT_STORE = Path("outputs")
-_HIGHLIGHT = ("\x02", "\x03")  # private marks for matches, turned into styles for the table
 
 
 def _store_path(store: Path) -> Path:
     from pipeline.store import resolve_store_path
 
     return resolve_store_path(store)
-
-
-def _highlighted(snippet: str):
-    from rich.text import Text
-
-    text = Text()
-    for i, part in enumerate(snippet.replace(_HIGHLIGHT[1], _HIGHLIGHT[0]).split(_HIGHLIGHT[0])):
-        text.append(part, style="bold yellow" if i % 2 else None)
-    return text
-
-
-def _search_table(hits: list[dict], target: str, title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
-    if target == "quotes":
-        table.add_column("speaker", max_width=28)
-    if target == "claims":
-        table.add_column("figure", max_width=24)
-        table.add_column("counted / source", max_width=28)
-    table.add_column("date", no_wrap=True)
-    table.add_column("document", max_width=36)
-    table.add_column("quote" if target == "quotes" else "sentence", ratio=1)
-    for hit in hits:
-        cells = []
-        if target == "quotes":
-            about = ", ".join(x for x in (hit["speaker_role"], hit["speaker_org"]) if x)
-            cells.append(f"{hit['speaker'] or '?'}" + (f"\n[dim]{about}[/dim]" if about else ""))
-        if target == "claims":
-            cells.append(hit["text"])
-            cells.append(" / ".join(x for x in (hit["counted"], hit["source"]) if x))
-        cells.append(hit["published"] or "")
-        cells.append(f"{hit['title'] or hit['source_path']}\n[dim]{hit['doc_id']} {hit['start']}:{hit['end']}[/dim]")
-        cells.append(_highlighted(hit["snippet"]))
-        table.add_row(*cells)
-    return table
 
 
 _SEARCH_FIELDS = {
@@ -415,14 +348,13 @@ def search(
         raise typer.BadParameter("choose table, json or csv", param_hint="--format")
     if target not in _SEARCH_FIELDS:
         raise typer.BadParameter("choose quotes, statements or claims", param_hint="--in")
-    highlight = _HIGHLIGHT if output_format == "table" else ("**", "**")
+    highlight = HIGHLIGHT if output_format == "table" else ("**", "**")
     try:
         hits = search_store(_store_path(store), query, target=target, speaker=speaker, org=org, theme=theme,
                             date_from=date_from, date_to=date_to, source=source, limit=limit,
                             highlight=highlight)
     except (SearchError, StoreError) as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     fields = _SEARCH_FIELDS[target]
     rows = [{f: hit.get(f) for f in fields} for hit in hits]
     if output_format == "json":
@@ -434,7 +366,7 @@ def search(
             writer.writerow({**row, "themes": json.dumps(row["themes"])})
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
-        Console().print(_search_table(hits, target, title))
+        _stdout().print(search_table(hits, target, title))
 
 
 @app.command()
@@ -445,21 +377,21 @@ def export(
 ) -> None:
     """Write every table of the store to OUT as JSON Lines, CSV or Parquet."""
     from pipeline.store import StoreError
-    from pipeline.store.export import FORMATS, export as export_store
+    from pipeline.store.export import FORMATS
+    from pipeline.store.export import export as export_store
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
     try:
         counts = export_store(_store_path(store), out, output_format)
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
+        _fail(exc)
     table = Table(title=f"exported to {out}/", title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, count in counts.items():
         table.add_row(f"{name}.{output_format}", str(count))
-    Console().print(table)
+    _stdout().print(table)
 
 
 @app.command()
@@ -468,17 +400,14 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
 ) -> None:
     """Browse the store in Datasette (read-only, on 127.0.0.1) until Ctrl-C."""
-    from pipeline.store import StoreError
-    from pipeline.store.serve import database_name
-
-    from pipeline.store import open_store
+    from pipeline.store import StoreError, open_store
+    from pipeline.view.serve import database_name
 
     path = _store_path(store)
     try:
         open_store(path).close()  # fail before the server starts: missing store, other schema
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
+        _fail(exc)
     console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
     _serve_until_stopped(path, port)
 
@@ -486,14 +415,12 @@ def serve(
 def _serve_until_stopped(path: Path, port: int) -> None:
     """Serve the store in Datasette; exit 2 with the lock holder's message when a run is writing it."""
     from pipeline.store import StoreError
-    from pipeline.store.serve import serve as serve_store
+    from pipeline.view.serve import serve as serve_store
 
     try:
         serve_store(path, port=port)
     except StoreError as exc:
-        console.print("[red]error:[/red] ", end="")
-        console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
 
 
 # --- views: one document with its records highlighted; a report on a batch ---------------
@@ -519,7 +446,11 @@ def show(
 ) -> None:
     """Write (or serve) one document with every record highlighted: entities, quotes, figures, dates."""
     from pipeline.store import StoreError, open_store
-    from pipeline.view.document import DocumentLookupError, find_document, write_document_view
+    from pipeline.view.document import (
+        DocumentLookupError,
+        find_document,
+        write_document_view,
+    )
 
     path = _store_path(store)
     try:
@@ -532,8 +463,7 @@ def show(
         else:
             doc_id, written = write_document_view(path, doc, html)
     except (StoreError, DocumentLookupError) as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     if serve_page:
         url = f"http://127.0.0.1:{port}/-/document/{doc_id}"
         console.print(f"serving {path} read-only; the document is at {url} (Ctrl-C stops)")
@@ -541,7 +471,7 @@ def show(
             _open_in_browser(url, delay=1.5)
         _serve_until_stopped(path, port)
         return
-    Console().print(f"{written} written (document {doc_id})")
+    _stdout().print(f"{written} written (document {doc_id})")
     if open_page:
         _open_in_browser(written.resolve().as_uri())
 
@@ -574,10 +504,9 @@ def report(
             summary = write_report(path, out, date_from=date_from, date_to=date_to, theme=theme, org=org,
                                    top=top, every=every, views=views)
     except (StoreError, ReportError) as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     views_note = f"; {summary['views']} document views in {summary['views_dir']}" if summary["views"] else ""
-    Console().print(f"{out} written: {summary['documents']} documents, {summary['quotes']} quotes, "
+    _stdout().print(f"{out} written: {summary['documents']} documents, {summary['quotes']} quotes, "
                     f"{summary['claims']} figures, {summary['statements']} statements{views_note}")
     if open_page:
         _open_in_browser(out.resolve().as_uri())

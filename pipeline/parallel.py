@@ -24,86 +24,33 @@ import logging
 import signal
 import sys
 import threading
-import traceback
 from collections import deque
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from pipeline.limits import DocumentTimeout, time_limit  # noqa: F401  (re-exported)
 from pipeline.records import Document, DocumentResult
+from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
 
-EXECUTORS = ("process", "dask")
 # batches submitted ahead of the one being collected, per worker: enough to keep every
 # worker busy while the main process writes, few enough to keep memory flat
 IN_FLIGHT_PER_WORKER = 2
 
 
-class DocumentTimeout(Exception):
-    """The analysis of one document ran past ``Limits.max_seconds``."""
+def _analysis():
+    # imported when a document needs analysing: an unchanged re-run never imports spaCy
+    from pipeline import analysis
 
-
-def _timeout_message(seconds: float) -> str:
-    return (f"analysis took longer than the {seconds:g} s limit; raise it with --max-seconds "
-            f"(0 switches it off)")
-
-
-@contextmanager
-def time_limit(seconds: float | None):
-    """Raise :class:`DocumentTimeout` in the block after ``seconds`` (wall clock).
-
-    Uses ``SIGALRM``, so it works only in a process's main thread (on POSIX); elsewhere, or
-    with ``seconds`` 0/None, the block runs without a limit. A signal interrupts Python code
-    only: a long call inside a C extension is stopped when it returns.
-    """
-    usable = (bool(seconds) and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise DocumentTimeout(_timeout_message(seconds))
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _mark_failed(document: Document, kind: str, message: str) -> DocumentResult:
-    document.status = "error"
-    document.error = message
-    document.error_kind = kind
-    return DocumentResult(document)
-
-
-def _analyse_one(document: Document, doc, classifier, max_seconds: float | None) -> DocumentResult:
-    from pipeline.analysis import analyse_doc
-
-    try:
-        with time_limit(max_seconds):
-            return analyse_doc(document, doc, classifier)
-    except DocumentTimeout as exc:
-        log.debug("analysis timed out for %s", document.source)
-        return _mark_failed(document, "timeout", f"timeout: {exc}")
-    except Exception as exc:  # an extractor bug must not stop the batch
-        log.debug("analysis failed for %s", document.source, exc_info=True)
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        return _mark_failed(document, "analysis", f"analysis failed: {type(exc).__name__}: {exc} "
-                                                  f"({Path(tb.filename).name}:{tb.lineno})")
+    return analysis
 
 
 def load_models(model: str | None = None):
-    """The spaCy pipeline and the theme classifier, loaded once per process (both cache)."""
+    """The spaCy pipeline of the whole analysis, loaded once per process (it caches)."""
     from pipeline.nlp import load_nlp
-    from pipeline.themes.classifier import ThemeClassifier
 
-    return load_nlp(model), ThemeClassifier.load()
+    return load_nlp(model)
 
 
 def analyse_batch(documents: Sequence[Document], model: str | None = None,
@@ -113,13 +60,10 @@ def analyse_batch(documents: Sequence[Document], model: str | None = None,
     This is the unit of work of every executor: it runs in the main process, in a pool worker
     or on a Dask worker, and only needs the documents (no file, no store).
     """
-    ok = [d for d in documents if d.status == "ok"]
-    parsed = {}
-    if ok:
-        nlp, classifier = load_models(model)
-        parsed = dict(zip((id(d) for d in ok), nlp.pipe((d.text for d in ok), batch_size=batch_size)))
-    return [_analyse_one(d, parsed[id(d)], classifier, max_seconds) if d.status == "ok" else DocumentResult(d)
-            for d in documents]
+    if not any(d.status == "ok" for d in documents):
+        return [DocumentResult(d) for d in documents]
+    return _analysis().analyse_documents(documents, load_models(model), max_seconds=max_seconds,
+                                         batch_size=batch_size)
 
 
 # --- executors ----------------------------------------------------------------------------------
@@ -160,16 +104,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def run_serial(batches: Iterable[list[Document]], *, model: str | None = None,
-               max_seconds: float | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
+def run_serial(batches: Iterable[list[Document]], settings: RunSettings) -> Iterator[DocumentResult]:
     """Analyse in this process; the model loads on the first batch that needs it."""
     for batch in batches:
-        yield from analyse_batch(batch, model, max_seconds, batch_size)
+        yield from analyse_batch(batch, settings.model, settings.limits.max_seconds, settings.batch_size)
 
 
-def run_process_pool(batches: Iterable[list[Document]], *, workers: int, model: str | None = None,
-                     max_seconds: float | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
-    """Analyse in ``workers`` processes, each loading the model once; results in input order.
+def run_process_pool(batches: Iterable[list[Document]], settings: RunSettings) -> Iterator[DocumentResult]:
+    """Analyse in ``settings.workers`` processes, each loading the model once; results in input order.
 
     The pool starts only when a batch holds a document to analyse: a run where every document
     is unchanged (or failed to read) starts no process and loads no model. A worker that dies (killed for memory, a crash in a
@@ -177,7 +119,8 @@ def run_process_pool(batches: Iterable[list[Document]], *, workers: int, model: 
     analysed again one document at a time, and a document that kills a worker again fails
     with kind ``analysis``; the run goes on.
     """
-    pool = _PoolWithRestart(workers, model, max_seconds, batch_size)
+    workers = settings.workers
+    pool = _PoolWithRestart(workers, settings.model, settings.limits.max_seconds, settings.batch_size)
     try:
         pending: deque = deque()
         for batch in batches:
@@ -236,7 +179,7 @@ class _PoolWithRestart:
             try:
                 results.extend(retry.result() if retry is not None else [DocumentResult(document)])
             except BrokenProcessPool:
-                results.append(_mark_failed(
+                results.append(_analysis().mark_failed(
                     document, "analysis", "analysis failed: the worker process analysing this document died "
                     "(out of memory, or a crash in a library); run it alone with --workers 1 to see more"))
                 self._restart()
@@ -285,8 +228,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None):
         yield client
 
 
-def run_dask(batches: Iterable[list[Document]], *, scheduler: str | None = None, workers: int | None = None,
-             model: str | None = None, batch_size: int = 16) -> Iterator[DocumentResult]:
+def run_dask(batches: Iterable[list[Document]], settings: RunSettings) -> Iterator[DocumentResult]:
     """Analyse on a Dask cluster (local when ``scheduler`` is None); results in input order.
 
     Each worker process loads the model once (``load_nlp`` and ``ThemeClassifier.load`` cache
@@ -296,11 +238,11 @@ def run_dask(batches: Iterable[list[Document]], *, scheduler: str | None = None,
     first = next(batches, None)
     if first is None:
         return
-    with dask_client(scheduler, workers) as client:
+    with dask_client(settings.scheduler, settings.workers) as client:
         n_workers = max(1, sum(client.nthreads().values()))
 
         def submit(batch):
             # pure=False: two equal batches (a re-run with --force) are still two tasks
-            return client.submit(analyse_batch, batch, model, None, batch_size, pure=False)
+            return client.submit(analyse_batch, batch, settings.model, None, settings.batch_size, pure=False)
 
         yield from _in_order(submit, _chain(first, batches), n_workers * IN_FLIGHT_PER_WORKER)

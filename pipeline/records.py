@@ -30,6 +30,22 @@ THEMES: tuple[str, ...] = (
 )
 
 
+# Why a document could not be processed (``Document.error_kind``), by stage:
+# ingest raises every kind but ``timeout`` and ``analysis``, which the batch sets.
+ERROR_KINDS: tuple[str, ...] = (
+    "empty",  # zero bytes, or no text left after extraction
+    "no_text",  # a PDF without a text layer (scanned): OCR is needed
+    "encrypted",  # a PDF that needs a password
+    "corrupt",  # a damaged or mislabelled file (truncated PDF, a .docx that is not a zip, ...)
+    "decode",  # text whose bytes decode in no known encoding
+    "too_large",  # above --max-mb, --max-chars or --max-pages
+    "unsupported_language",  # a text identified as another language than English
+    "unreadable",  # the operating system refused to read it (permissions, I/O error)
+    "timeout",  # analysis took longer than --max-seconds
+    "analysis",  # an extractor failed on this text (a bug: please report it)
+)
+
+
 def text_hash(text: str) -> str:
     """Stable id of a normalised text: the first 16 hex digits of its SHA-256."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -53,7 +69,7 @@ class Document:
     author: str | None = None
     status: str = "ok"
     error: str | None = None
-    error_kind: str | None = None  # why status is error: one of pipeline.ingest.errors.ERROR_KINDS
+    error_kind: str | None = None  # why status is error: one of ERROR_KINDS
 
     @cached_property
     def doc_id(self) -> str:
@@ -150,7 +166,70 @@ class Statement:
     themes_source: str = "model"  # model | review (an analyst's correction)
 
 
-TABLES: tuple[str, ...] = ("documents", "entities", "quotes", "claims", "dates", "statements")
+@dataclass(frozen=True)
+class RecordType:
+    """Everything the rest of the project needs to know about one record type, said once.
+
+    The store's schema (:mod:`pipeline.store.schema`: columns, ids, indexes, the theme and
+    full-text tables), the search targets (:mod:`pipeline.store.search`), Datasette's metadata
+    (:mod:`pipeline.view.serve`), the document view's layers (:mod:`pipeline.view.document`), the
+    evaluation tasks (:mod:`pipeline.evaluate`) and the bench's stages (:mod:`pipeline.bench`) are
+    all read from :data:`RECORD_TYPES`. Adding a record type means adding a dataclass above, an
+    entry below, and the component that assigns it (``docs/architecture.md``).
+    """
+
+    table: str  # the store table, the DocumentResult field and the Doc extension (doc._.<table>)
+    record: type | None  # the dataclass of one row (None for documents: Document.to_record)
+    title: str  # for people: Datasette, the document view, reports
+    description: str
+    id_field: str | None = None  # unique within a document; entities have none
+    component: str | None = None  # the spaCy component that assigns doc._.<table>
+    stage: str | None = None  # its name in the bench's stage table
+    themed: bool = False  # carries themes: mirrored into record_themes, filterable by theme
+    full_text: bool = False  # has an FTS5 index over its text
+    searchable: bool = False  # a target of `ngo-pipeline search --in`
+    layer: str | None = None  # its layer in the document view
+    color: str | None = None  # the colour of that layer's bars
+    facets: tuple = ()  # Datasette facets
+    indexes: tuple[tuple[str, ...], ...] = ()  # columns analysts filter by
+    eval_task: str | None = None  # `ngo-pipeline eval TASK` scores it
+
+
+THEMES_FACET = {"array": "themes"}
+
+RECORD_TYPES: dict[str, RecordType] = {rt.table: rt for rt in (
+    RecordType("documents", None, "Documents",
+               "One row per publication: title, organisation, publication date and the normalised text every "
+               "record's start/end offsets point into.",
+               facets=("organisation", "published", "status"),
+               indexes=(("source",), ("published",), ("organisation",))),
+    RecordType("entities", Entity, "Entities", "Named-entity mentions with a canonical name per document.",
+               component="ngo_entities", stage="entities", layer="entity", color="#dddddd",
+               facets=("label", "canonical"), indexes=(("doc_id",), ("label",), ("canonical",))),
+    RecordType("quotes", Quote, "Quotes",
+               "Who is quoted saying what. Search the quote text; click a quote to see it in its document. "
+               "quote_browser adds the publication date and title.",
+               id_field="quote_id", component="ngo_quotes", stage="quotes", themed=True, full_text=True,
+               searchable=True, layer="quote", color="#aa9cfc", facets=("speaker", "speaker_org", THEMES_FACET),
+               indexes=(("speaker",), ("speaker_org",)), eval_task="quotes"),
+    RecordType("claims", Claim, "Figures (numeric claims)",
+               "Numbers the publications claim: value, qualifier, what is counted, what happened to it, period, "
+               "place, and who the figure is attributed to.",
+               id_field="claim_id", component="ngo_claims", stage="claims", themed=True, searchable=True,
+               layer="claim", color="#ffb347", facets=("counted", "event", "unit", "source", THEMES_FACET),
+               indexes=(("counted",), ("source",), ("doc_id", "start")), eval_task="claims"),
+    RecordType("dates", DateRecord, "Dates", "Date expressions resolved to ISO values.",
+               id_field="date_id", component="ngo_dates", stage="dates", layer="date", color="#5fc4b4",
+               facets=("granularity",), indexes=(("value",),), eval_task="dates"),
+    RecordType("statements", Statement, "Statements (sentences)",
+               "Every sentence with its themes and theme probabilities; themes_source is 'review' where an "
+               "analyst corrected them.",
+               id_field="statement_id", component="ngo_themes", stage="themes", themed=True, full_text=True,
+               searchable=True, facets=(THEMES_FACET, "themes_source"), indexes=(("doc_id", "start"),),
+               eval_task="themes"),
+)}
+
+TABLES: tuple[str, ...] = tuple(RECORD_TYPES)
 
 
 @dataclass

@@ -129,7 +129,7 @@ def test_held_out_real_sentences_floor(shared_corpus):
     extractor, no analysts' corrections); ``ngo-pipeline eval themes`` runs the whole pipeline.
     """
     from pipeline.themes import ThemeClassifier
-    from pipeline.themes.classifier import score_held_out
+    from pipeline.themes.training import score_held_out
 
     rows = score_held_out(ThemeClassifier.load(), GOLD)["rows"]
     by_group = {row["group"]: row for row in rows}

@@ -240,18 +240,19 @@ def test_symlink_loops_neither_hang_nor_repeat_files(hostile):
 def test_a_run_of_quote_marks_is_tokenized_in_linear_time(nlp):
     """10,000 quote marks, none closed: spaCy's tokenizer strips prefix punctuation one
     character at a time (quadratic: ~50 s here before normalisation broke such runs)."""
-    from pipeline.analysis import analyse_doc
-    from pipeline.themes.classifier import ThemeClassifier
+    from pipeline.analysis import analyse_documents
 
     document = read_text('"' * 10_000)
     assert document.text.replace(" ", "") == '"' * 10_000  # characters kept, spaces added
     doc = nlp.tokenizer(document.text)
     assert len(doc) == 10_000 and max(len(t.text) for t in doc) == 1  # every mark a token
-    result = analyse_doc(document, nlp(document.text), ThemeClassifier.load())
+    [result] = analyse_documents([document], nlp)
+    assert result.document.status == "ok", result.document.error
     assert result.quotes == []
     # quote marks opened in prose and never closed: no quote, and no error
     prose = read_text(" ".join(f'Witness {i} said "the market was shelled' for i in range(100)))
-    result = analyse_doc(prose, nlp(prose.text), ThemeClassifier.load())
+    [result] = analyse_documents([prose], nlp)
+    assert result.document.status == "ok", result.document.error
     for quote in result.quotes:
         assert prose.text[quote.start:quote.end] == quote.text
 
@@ -278,7 +279,7 @@ def test_malformed_search_queries_are_clear_errors(mixed_run):
 def test_serve_binds_localhost_and_opens_the_store_immutable(mixed_run):
     import inspect
 
-    from pipeline.store.serve import build_datasette, database_name, serve
+    from pipeline.view.serve import build_datasette, database_name, serve
 
     out, _ = mixed_run
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"

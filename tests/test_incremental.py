@@ -134,7 +134,7 @@ def test_a_failed_analysis_is_not_trusted_by_stat(corpus, tmp_path, reads, monke
 
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline.analysis, "analyse_doc", broken)
+        patch.setattr(pipeline.analysis, "result_from_doc", broken)
         failed = run([corpus], out)
     assert failed.documents_failed == len(FILES)
     reads.clear()

@@ -72,15 +72,15 @@ def test_unknown_executor_is_refused():
 def test_a_slow_document_fails_with_kind_timeout_and_the_others_go_on(small_corpus, tmp_path, monkeypatch):
     import pipeline.analysis
 
-    real_analyse_doc = pipeline.analysis.analyse_doc
+    real_result_from_doc = pipeline.analysis.result_from_doc
     slow_source = str(small_corpus / FILES[1])
 
-    def slow_on_one(document, doc, classifier):
+    def slow_on_one(document, doc):
         if document.source == slow_source:
             time.sleep(30)  # interrupted by the limit
-        return real_analyse_doc(document, doc, classifier)
+        return real_result_from_doc(document, doc)
 
-    monkeypatch.setattr(pipeline.analysis, "analyse_doc", slow_on_one)
+    monkeypatch.setattr(pipeline.analysis, "result_from_doc", slow_on_one)
     previous_handler = signal.getsignal(signal.SIGALRM)
     started = time.monotonic()
     summary = run([small_corpus], tmp_path, workers=1, limits=Limits(max_seconds=1.0))

@@ -93,9 +93,7 @@ def test_any_bytes_as_a_pdf_docx_or_html_file_never_crash_the_reader(tmp_path_fa
 
 @pytest.fixture(scope="module")
 def models(nlp):
-    from pipeline.themes.classifier import ThemeClassifier
-
-    return nlp, ThemeClassifier.load()
+    return nlp
 
 
 def _spans(result):
@@ -107,14 +105,15 @@ def _spans(result):
 @SLOW
 @given(adversarial_text.filter(lambda t: len(t) < 1500))
 def test_every_extractor_survives_adversarial_text_with_exact_offsets(models, text):
-    from pipeline.analysis import analyse_doc
+    from pipeline.analysis import analyse_documents
 
-    nlp, classifier = models
+    nlp = models
     try:
         document = read_text(text)
     except IngestError:
         return
-    result = analyse_doc(document, nlp(document.text), classifier)
+    [result] = analyse_documents([document], nlp)
+    assert result.document.status == "ok", result.document.error
     for table, record in _spans(result):
         fields = dataclasses.asdict(record)
         assert 0 <= record.start <= record.end <= len(document.text), (table, fields)

@@ -13,16 +13,18 @@ from typer.testing import CliRunner
 
 import pipeline
 from pipeline.cli import app
-from pipeline.records import THEMES
-from pipeline.themes import ThemeClassifier, extract_statements
-from pipeline.themes.classifier import default_data_paths, load_examples, train
+from pipeline.records import THEMES, Document, DocumentResult
+from pipeline.themes import ThemeClassifier, classify_sentences
+from pipeline.themes.data import default_data_paths, load_examples
 from pipeline.themes.review import (
     ReviewError,
+    apply_corrections,
     parse_themes,
     read_corrections,
     read_review,
     text_key,
 )
+from pipeline.themes.training import train
 
 REPO = Path(__file__).resolve().parents[1]
 PASSING_MENTION = "The director returned from holiday on Monday and met the new volunteers."
@@ -144,18 +146,21 @@ def test_correction_replaces_a_training_row(tmp_path):
     assert Y[0].tolist() == [int(t == "humanitarian_access") for t in THEMES]
 
 
-def test_corrections_win_in_extract_statements(nlp):
+def test_corrections_win_over_the_model(nlp):
     classifier = ThemeClassifier.load()
     doc = nlp(RELEASE)
     corrections = {text_key(PASSING_MENTION): {"text": PASSING_MENTION, "themes": ["covid"]}}
-    statements = {s.text: s for s in extract_statements(doc, classifier, corrections)}
+    result = DocumentResult(Document(source="<text>", text=RELEASE), statements=classify_sentences(doc, classifier))
+    assert apply_corrections(result, corrections) == 1
+    statements = {s.text: s for s in result.statements}
     assert statements[PASSING_MENTION].themes == ["covid"]
     assert statements[PASSING_MENTION].themes_source == "review"
     market = next(s for s in statements.values() if s.text.startswith("Warplanes"))
     assert market.themes_source == "model"
     # without corrections the model decides and a passing "returned" is not refugee_returns
-    plain = {s.text: s for s in extract_statements(doc, classifier, {})}
+    plain = {s.text: s for s in classify_sentences(doc, classifier)}
     assert "refugee_returns" not in plain[PASSING_MENTION].themes
+    assert plain[PASSING_MENTION].themes_source == "model"  # the analysis itself reads no corrections
 
 
 def test_import_rejects_unknown_theme(tmp_path, run_output):

@@ -20,7 +20,8 @@ from pipeline.extract.dates import find, resolve
 from pipeline.extract.matching import AnchoredMatcher
 from pipeline.ingest import iter_input_paths, read_document
 from pipeline.layout import dateline_end
-from pipeline.nlp import doc_text, paragraph_boundaries
+from pipeline.components.paragraphs import paragraph_boundaries
+from pipeline.doctext import doc_text
 from tests.conftest import SAMPLE_CORPUS
 
 HEADLINE_MAX_TOKENS = 30
@@ -80,9 +81,9 @@ def test_matcher_without_anchors_searches_the_whole_document(nlp):
 
 
 def test_term_counter_equals_the_fitted_vectorizers(sample_docs):
-    from pipeline.themes.classifier import ThemeClassifier
+    from pipeline.themes.model import ThemeClassifier
 
-    model = ThemeClassifier.load()._fast
+    model = ThemeClassifier.load().model
     assert model is not None and all(counter is not None for counter in model.counters)
     sentences = [s.text for doc in sample_docs for s in doc.sents if s.text.strip()]
     texts = sentences + ["", "   ", "Ä ÖÜ  naïve\tcafé\u00a0x", "a b c"]
@@ -92,18 +93,6 @@ def test_term_counter_equals_the_fitted_vectorizers(sample_docs):
         assert np.array_equal(got.indptr, expected.indptr)
         assert np.array_equal(got.indices, expected.indices)
         assert np.array_equal(got.data, expected.data)  # bit for bit, not approximately
-
-
-def test_fast_theme_scores_equal_the_sklearn_pipeline(sample_docs):
-    import pandas as pd
-
-    from pipeline.themes.classifier import ThemeClassifier, linguistic_string
-
-    classifier = ThemeClassifier.load()
-    sents = [s for doc in sample_docs[:3] for s in doc.sents if s.text.strip()]
-    frame = {"text": [s.text for s in sents], "context": [""] + [s.text for s in sents[:-1]],
-             "lemmas": [linguistic_string(s) for s in sents]}
-    assert np.array_equal(classifier._fast.predict_proba(frame), classifier.pipeline.predict_proba(pd.DataFrame(frame)))
 
 
 # ------------------------------------------------------------------------------ dates
@@ -223,7 +212,8 @@ def test_doc_text_is_each_documents_own_text(nlp):
 
 
 def test_sentence_lemma_strings_from_arrays_equal_linguistic_string(sample_docs):
-    from pipeline.themes.classifier import _linguistic_strings_of_spans, linguistic_string
+    from pipeline.themes.features import linguistic_string
+    from pipeline.themes.features import linguistic_strings_of_spans as _linguistic_strings_of_spans
 
     for doc in sample_docs:
         sents = list(doc.sents)

@@ -330,7 +330,7 @@ def test_load_accepts_a_store_an_output_folder_or_nothing_else(store, tmp_path):
 
 
 def _datasette_get(store, *paths):
-    from pipeline.store.serve import build_datasette
+    from pipeline.view.serve import build_datasette
 
     ds = build_datasette(store)
 
@@ -364,7 +364,7 @@ def test_datasette_search_facets_and_links(store):
 
 
 def test_datasette_canned_queries_run(store):
-    from pipeline.store.serve import CANNED_QUERIES
+    from pipeline.view.serve import CANNED_QUERIES
 
     db = store.stem
     params = {"speaker": "", "counted": "civilian", "theme": "detention", "doc_id": kiki_release().doc_id,

@@ -5,7 +5,6 @@ No model is loaded: the runs here only see files that fail to read, and records 
 """
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -99,7 +98,7 @@ def test_a_killed_holder_never_leaves_a_stale_lock(store):
 
 
 def test_run_and_serve_exclude_each_other(store, tmp_path):
-    from pipeline.store.serve import serve
+    from pipeline.view.serve import serve
 
     server = _hold(store, purpose="serve")
     try:

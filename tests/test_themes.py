@@ -12,14 +12,10 @@ import numpy as np
 import pytest
 
 from pipeline.records import THEMES, Statement
-from pipeline.themes import ThemeClassifier, extract_statements, train
-from pipeline.themes.classifier import (
-    THRESHOLD_BOUNDS,
-    default_data_paths,
-    default_model_path,
-    load_examples,
-    load_taxonomy,
-)
+from pipeline.themes.data import default_data_paths, load_examples, load_taxonomy
+from pipeline.themes.model import ModelError, ThemeClassifier, default_model_path
+from pipeline.themes.statements import classify_sentences as extract_statements
+from pipeline.themes.training import THRESHOLD_BOUNDS, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +34,7 @@ def themes_of(classifier: ThemeClassifier, text: str, context: str = "") -> list
 
 def test_artifact_loads_once_and_is_small(classifier):
     path = default_model_path()
-    assert path == REPO / "models" / "themes" / "themes.joblib"
+    assert path == REPO / "pipeline" / "resources" / "themes" / "themes.joblib"  # a package resource
     assert path.stat().st_size < 5_000_000
     assert (path.parent / "MODEL_CARD.md").exists()
     assert ThemeClassifier.load() is classifier  # cached per process
@@ -50,7 +46,7 @@ def test_artifact_loads_once_and_is_small(classifier):
 def test_models_dir_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv("NGO_PIPELINE_MODELS", str(tmp_path))
     assert default_model_path() == tmp_path / "themes" / "themes.joblib"
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ModelError, match="No theme model"):
         ThemeClassifier.load()
 
 
@@ -130,11 +126,11 @@ def test_scores_and_thresholds_are_applied(classifier):
         assert all(0.0 <= s <= 1.0 and round(s, 4) == s for s in scores.values())
         assert themes == [t for t in THEMES if scores[t] >= classifier.thresholds[t]]
     # the same model with every threshold raised above the scores assigns nothing
-    strict = ThemeClassifier(classifier.pipeline, {t: 1.01 for t in THEMES})
+    strict = ThemeClassifier(classifier.model, {t: 1.01 for t in THEMES})
     assert [themes for themes, _ in strict.predict(texts)] == [[], []]
     # ... and with a threshold lowered below a score, assigns that theme
     market_score = results[0][1]["covid"]
-    lenient = ThemeClassifier(classifier.pipeline, {**classifier.thresholds, "covid": market_score / 2})
+    lenient = ThemeClassifier(classifier.model, {**classifier.thresholds, "covid": market_score / 2})
     assert "covid" in lenient.predict(texts[:1])[0][0]
 
 
@@ -202,7 +198,8 @@ def test_statements_offsets_exact_and_one_per_sentence(nlp, classifier):
 
 
 def test_section_headings_skip_running_headers_and_sentences():
-    from pipeline.themes.classifier import section_headings, sentence_contexts
+    from pipeline.layout import section_headings
+    from pipeline.themes.features import sentence_contexts
 
     text = ("Annual Report 2013\n\nDeaths in custody\n\nTwo brothers died in the branch. Nobody was told.\n\n"
             "Annual Report 2013\n\nThis line ends like a sentence.\n\n### Impunity\nNo one was charged.")
@@ -249,7 +246,7 @@ def test_training_is_deterministic(tmp_path):
 
 def test_validation_thresholds_use_real_sentences_only_with_enough_positives(monkeypatch):
     """A theme with enough real positives gets the threshold best there; the others keep the fallback."""
-    from pipeline.themes import classifier as themes_classifier
+    from pipeline.themes import training as themes_classifier
 
     rng = np.random.default_rng(0)
     n = 200
@@ -274,7 +271,7 @@ def test_validation_thresholds_use_real_sentences_only_with_enough_positives(mon
 def test_gold_scores_are_the_pipeline_scores_of_each_gold_sentence(shared_corpus, nlp, classifier, tmp_path):
     from pipeline.evaluate import load_gold
     from pipeline.ingest import read_document
-    from pipeline.themes.classifier import default_validation_dir, gold_scores
+    from pipeline.themes.training import default_validation_dir, gold_scores
 
     [source_gold] = default_validation_dir().glob("036_*.json")  # the G7 statement, 9 sentences
     gold = json.loads(source_gold.read_text(encoding="utf-8"))
@@ -283,7 +280,7 @@ def test_gold_scores_are_the_pipeline_scores_of_each_gold_sentence(shared_corpus
     Y, proba = gold_scores(classifier, tmp_path)
     [doc] = load_gold(tmp_path)
     document = read_document(doc.source, {"published": doc.published})
-    statements = extract_statements(nlp(document.text), classifier, corrections={})
+    statements = extract_statements(nlp(document.text), classifier)
     assert [(s.start, s.end) for s in statements] == [(a["start"], a["end"]) for a in doc.annotations]
     assert np.allclose(proba, [[s.scores[t] for t in THEMES] for s in statements])
     assert (Y == [[int(t in a["themes"]) for t in THEMES] for a in doc.annotations]).all()
@@ -294,7 +291,7 @@ def test_gold_scores_skip_a_document_whose_text_changed_only_when_asked(shared_c
     """A reader change (e.g. a new PDF extractor) moves offsets: validation leaves that document out
     and names it, instead of dropping the whole validation set; plain scoring still refuses it."""
     from pipeline.evaluate import GoldError
-    from pipeline.themes.classifier import default_validation_dir, gold_scores
+    from pipeline.themes.training import default_validation_dir, gold_scores
 
     [source_gold] = default_validation_dir().glob("036_*.json")
     gold = json.loads(source_gold.read_text(encoding="utf-8"))
@@ -343,7 +340,7 @@ def test_seed_document_themes(seed_statements, theme, patterns):
 
 
 def test_context_vectorizer_tolerates_missing_context():
-    from pipeline.themes.classifier import ContextVectorizer
+    from pipeline.themes.estimators import ContextVectorizer
 
     vectorizer = ContextVectorizer()
     assert vectorizer.fit_transform(["", ""]).nnz == 0
@@ -354,15 +351,24 @@ def test_context_vectorizer_tolerates_missing_context():
 # ------------------------------------------------------- features and fast path
 
 
-def test_fast_path_equals_the_pipeline(classifier):
-    from pipeline.themes.classifier import _as_frame
+def test_folded_model_equals_the_fitted_pipeline(tmp_path):
+    """The artifact holds the pipeline folded into one linear map (compile_linear): its scores are
+    the fitted scikit-learn pipeline's, embeddings included."""
+    from pipeline.themes.data import as_frame as _as_frame
+    from pipeline.themes.data import with_synthetic_context
+    from pipeline.themes.estimators import build_pipeline, compile_linear
+    from pipeline.themes.model import LinearThemeModel
 
+    X, Y = load_examples([REPO / "data" / "themes" / "train.jsonl"])
+    X, Y = X.iloc[::4], Y[::4]
+    pipeline = build_pipeline().fit(with_synthetic_context(X, Y), Y)
+    folded = compile_linear(pipeline)
+    assert isinstance(folded, LinearThemeModel) and len(folded.embeddings) == 2
     texts = ["Aid trucks were stopped at the crossing for a week.",
              "Relatives have not heard from him since his arrest in 2014.",
              "The annual budget was approved by the board."]
     frame = _as_frame(texts, ["", texts[0], texts[1]])
-    assert classifier._fast is not None
-    assert np.allclose(classifier._fast.predict_proba(frame), classifier.pipeline.predict_proba(frame))
+    assert np.allclose(folded.predict_proba(frame.to_dict("list")), pipeline.predict_proba(frame))
 
 
 def test_sentence_embeddings_are_offline_cached_and_semantic(classifier):
@@ -372,10 +378,10 @@ def test_sentence_embeddings_are_offline_cached_and_semantic(classifier):
     and closer for a paraphrase than for an unrelated sentence."""
     import sys
 
-    from pipeline.themes import classifier as themes_classifier
-    from pipeline.themes.classifier import SentenceEmbedder
+    from pipeline.themes import embeddings
+    from pipeline.themes.estimators import SentenceEmbedder
 
-    assert classifier._fast is not None and len(classifier._fast.dense_blocks) == 2
+    assert len(classifier.model.embeddings) == 2
     texts = ["", "Warplanes bombed a crowded market, killing dozens of civilians.",
              "Airstrikes hit a busy marketplace and many people died.",
              "The embassy in Damascus reopened after twelve years."]
@@ -386,13 +392,13 @@ def test_sentence_embeddings_are_offline_cached_and_semantic(classifier):
     dense = rows.toarray()
     assert np.allclose(np.linalg.norm(dense[1:], axis=1), 1.0)
     assert dense[1] @ dense[2] > dense[1] @ dense[3] + 0.1
-    themes_classifier._WORD_TABLE.clear()
-    themes_classifier._WORD_TABLE["rows"] = {}
+    embeddings._WORD_TABLE.clear()
+    embeddings._WORD_TABLE["rows"] = {}
     assert np.array_equal(SentenceEmbedder().fit([]).transform(list(reversed(texts))).toarray()[::-1], dense)
 
 
 def test_linguistic_string_has_lemmas_and_entity_labels(nlp):
-    from pipeline.themes.classifier import linguistic_string
+    from pipeline.themes.features import linguistic_string
 
     text = "Denmark stripped 94 Syrian refugees of their residency permits."
     words = linguistic_string(nlp(text)).split()
@@ -402,7 +408,7 @@ def test_linguistic_string_has_lemmas_and_entity_labels(nlp):
 
 
 def test_predict_uses_given_lemmas_or_parses_itself(classifier, nlp):
-    from pipeline.themes.classifier import linguistic_string
+    from pipeline.themes.features import linguistic_string
 
     text = "Prosecutors in Paris charged two officers with torture."
     given = classifier.predict([text], [""], [linguistic_string(nlp(text))])
@@ -412,7 +418,7 @@ def test_predict_uses_given_lemmas_or_parses_itself(classifier, nlp):
 
 
 def test_synthetic_context_is_deterministic_and_keeps_real_context():
-    from pipeline.themes.classifier import with_synthetic_context
+    from pipeline.themes.data import with_synthetic_context
 
     X, Y = load_examples(default_data_paths(), lemmas=False)
     first, second = with_synthetic_context(X, Y), with_synthetic_context(X, Y)
@@ -425,7 +431,7 @@ def test_synthetic_context_is_deterministic_and_keeps_real_context():
 
 
 def test_model_card_reports_data_and_versions():
-    card = (REPO / "models" / "themes" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (default_model_path().parent / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "scikit-learn" in card and "spacy" in card
     for theme in THEMES:
         assert f"| {theme} |" in card

@@ -197,7 +197,7 @@ def test_show_errors_are_clear(sample_run, tmp_path):
 
 
 def test_datasette_serves_the_document_view_and_links_to_it():
-    from pipeline.store.serve import build_datasette
+    from pipeline.view.serve import build_datasette
 
     store = seed_store()
     doc = stored(store, "SELECT doc_id, text FROM documents")[0]

@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TASKS: tuple[str, ...] = ("quotes", "claims", "dates", "themes")
+from pipeline.records import RECORD_TYPES
+
+# one task per record type that is scored (pipeline.records.RECORD_TYPES)
+TASKS: tuple[str, ...] = tuple(rt.eval_task for rt in RECORD_TYPES.values() if rt.eval_task)
 
 
 class GoldError(ValueError):
@@ -127,15 +130,14 @@ def analyse_gold(gold_docs: Sequence[GoldDocument], model: str | None = None) ->
         When a document's normalised text no longer has the ``doc_id`` it was annotated on
         (the offsets would point at the wrong characters).
     """
-    from pipeline.analysis import analyse_doc
+    from pipeline.analysis import analyse_documents
     from pipeline.nlp import load_nlp
-    from pipeline.themes.classifier import ThemeClassifier
 
-    nlp = load_nlp(model)
-    classifier = ThemeClassifier.load()
     documents = [read_gold_document(gold) for gold in gold_docs]
-    for gold, document, doc in zip(gold_docs, documents, nlp.pipe(d.text for d in documents)):
-        yield gold, analyse_doc(document, doc, classifier)
+    for gold, result in zip(gold_docs, analyse_documents(documents, load_nlp(model), max_seconds=0)):
+        if result.document.status != "ok":  # an extractor bug: a score without it would mislead
+            raise GoldError(f"{gold.gold_path}: {result.document.error}")
+        yield gold, result
 
 
 # --- scoring helpers -------------------------------------------------------------------------

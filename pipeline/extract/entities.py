@@ -1,8 +1,8 @@
 """Named entities with a canonical name per document.
 
 spaCy's statistical NER finds the mentions; an ``entity_ruler`` added after it
-(:func:`add_entity_rules`, patterns in ``resources/entity_patterns.yaml``) fixes the
-model's systematic mislabels on NGO text. :func:`extract_entities` then gives every
+(``ngo_entity_rules``, :mod:`pipeline.components.entities`, patterns in
+``resources/entity_patterns.yaml``) fixes the model's systematic mislabels on NGO text. :func:`extract_entities` then gives every
 mention a canonical name: possessives and a leading "the" stripped, and a short form
 ("Assad", "Kiki") linked to the longest full mention in the same document
 ("Bashar al-Assad", "Laila Kiki"), an acronym to its spelled-out form.
@@ -10,19 +10,13 @@ mention a canonical name: possessives and a leading "the" stripped, and a short 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.lexicon import NOT_GIVEN_NAMES, ORG_NAME_WORDS, gender_of_word
-from pipeline.nlp import doc_text
+from pipeline.doctext import doc_text
 from pipeline.records import Entity
 
-PATTERNS_PATH = Path(__file__).resolve().parent.parent / "resources" / "entity_patterns.yaml"
-RULER_NAME = "ngo_entity_rules"
 # Labels that name something; numeric labels are handled by the claims and dates extractors.
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "PRODUCT",
                          "WORK_OF_ART", "LANGUAGE", "DISEASE"})
@@ -32,26 +26,6 @@ TRAILING_CONJUNCTION = re.compile(r"\s+(?:and|&|or)$")
 # "Northwest Syria Health Alliance (NWSHA)": an acronym defined in brackets after a name
 _DEFINED_ACRONYM = re.compile(r"\s*\(((?:[A-Z][a-z]+ )?[A-Z][A-Za-z&-]{1,11})\)")  # (NWSHA), (Africa CDC)
 _NON_PERSON_NAME_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
-
-
-@lru_cache(maxsize=1)
-def _patterns() -> list[dict]:
-    data = yaml.safe_load(PATTERNS_PATH.read_text(encoding="utf-8"))
-    # a string is a phrase pattern (matched on LOWER); a list is a token pattern
-    return [{"label": label, "pattern": pattern} for label, patterns in data.items() for pattern in patterns]
-
-
-def add_entity_rules(nlp: Language) -> None:
-    """Add the rule-based entity fixes after the statistical NER (idempotent)."""
-    if RULER_NAME in nlp.pipe_names or "ner" not in nlp.pipe_names:
-        return
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name=RULER_NAME,
-        after="ner",
-        config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"},
-    )
-    ruler.add_patterns(_patterns())
 
 
 def clean_name(text: str) -> str:

@@ -4,20 +4,8 @@ See ``docs/robustness.md`` for what the user sees for each kind.
 """
 from __future__ import annotations
 
-# Why a document could not be processed (``Document.error_kind``), by stage:
-# ingest raises every kind but ``timeout`` and ``analysis``, which the batch sets.
-ERROR_KINDS: tuple[str, ...] = (
-    "empty",  # zero bytes, or no text left after extraction
-    "no_text",  # a PDF without a text layer (scanned): OCR is needed
-    "encrypted",  # a PDF that needs a password
-    "corrupt",  # a damaged or mislabelled file (truncated PDF, a .docx that is not a zip, ...)
-    "decode",  # text whose bytes decode in no known encoding
-    "too_large",  # above --max-mb, --max-chars or --max-pages
-    "unsupported_language",  # a text identified as another language than English
-    "unreadable",  # the operating system refused to read it (permissions, I/O error)
-    "timeout",  # analysis took longer than --max-seconds
-    "analysis",  # an extractor failed on this text (a bug: please report it)
-)
+from pipeline.records import ERROR_KINDS  # noqa: F401  (re-exported)
+
 # Not an error but a reason to skip a path: a suffix no reader handles (MANIFEST.tsv).
 SKIP_KIND = "unsupported"
 

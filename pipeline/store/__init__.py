@@ -6,7 +6,13 @@
 >>> from pipeline.store import search                         # doctest: +SKIP
 >>> search("outputs/pipeline.sqlite", "interpol", org="Families for Freedom")   # doctest: +SKIP
 """
-from pipeline.store.db import SchemaMismatch, StoreError, iter_rows, open_store, resolve_store_path
+from pipeline.store.db import (
+    SchemaMismatch,
+    StoreError,
+    iter_rows,
+    open_store,
+    resolve_store_path,
+)
 from pipeline.store.schema import STORE_NAME
 from pipeline.store.search import SearchError, search
 from pipeline.store.writer import StoreWriter, set_statement_themes

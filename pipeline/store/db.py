@@ -12,9 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from pipeline.records import SCHEMA_VERSION, TABLES
+from pipeline.records import ERROR_KINDS, SCHEMA_VERSION, TABLES
 from pipeline.store.schema import STORE_NAME, columns, ddl, json_columns, quote_name
-
 
 READ_MMAP_BYTES = 1 << 30  # address space only; pages are shared with the OS cache
 READ_CACHE_KIB = 256 * 1024  # upper bound of SQLite's own page cache, filled only as used
@@ -125,8 +124,6 @@ def migrate(conn: sqlite3.Connection) -> str | None:
     version = stored_schema_version(conn)
     if version not in MIGRATIONS:
         return None
-    from pipeline.ingest.errors import ERROR_KINDS
-
     kinds = ", ".join(f"'{kind}'" for kind in ERROR_KINDS)  # constants, not user input
     with transaction(conn):
         for statement in MIGRATIONS[version]:

@@ -19,17 +19,13 @@ import dataclasses
 import typing
 from functools import lru_cache
 
-from pipeline.records import Claim, DateRecord, Entity, Quote, Statement
+from pipeline.records import RECORD_TYPES
 
 STORE_NAME = "pipeline.sqlite"
 
-RECORD_CLASSES = {
-    "entities": Entity,
-    "quotes": Quote,
-    "claims": Claim,
-    "dates": DateRecord,
-    "statements": Statement,
-}
+# every record table, its id, its indexes, whether it carries themes or has a full-text index:
+# read from the one description of each record type (pipeline.records.RECORD_TYPES)
+RECORD_CLASSES = {table: rt.record for table, rt in RECORD_TYPES.items() if rt.record is not None}
 
 # (name, SQL type) of Document.to_record(), which is not a plain dataclass dump
 DOCUMENT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -39,32 +35,20 @@ DOCUMENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 # the id field that makes (doc_id, id) unique; entities have none (rowid only)
-RECORD_ID = {"quotes": "quote_id", "claims": "claim_id", "dates": "date_id", "statements": "statement_id"}
+RECORD_ID = {table: rt.id_field for table, rt in RECORD_TYPES.items() if rt.id_field}
 
 # tables whose records carry themes, mirrored into record_themes
-THEMED_TABLES = ("quotes", "claims", "statements")
+THEMED_TABLES = tuple(table for table, rt in RECORD_TYPES.items() if rt.themed)
 
 # tables with a full-text index over their `text` column
-FTS_TABLES = ("quotes", "statements")
+FTS_TABLES = tuple(table for table, rt in RECORD_TYPES.items() if rt.full_text)
 
 # extra tables the store derives from the records (rebuilt after every run)
 DERIVED_TABLES = ("speakers", "quote_groups")
 
-# columns analysts filter by
-INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("documents", ("source",)),
-    ("documents", ("published",)),
-    ("documents", ("organisation",)),
-    ("entities", ("doc_id",)),
-    ("entities", ("label",)),
-    ("entities", ("canonical",)),
-    ("quotes", ("speaker",)),
-    ("quotes", ("speaker_org",)),
-    ("claims", ("counted",)),
-    ("claims", ("source",)),
-    ("claims", ("doc_id", "start")),
-    ("dates", ("value",)),
-    ("statements", ("doc_id", "start")),
+# columns analysts filter by: the record tables' own, then the auxiliary tables'
+INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (table, columns) for table, rt in RECORD_TYPES.items() for columns in rt.indexes) + (
     ("record_themes", ("theme", "record_table")),
     ("outcomes", ("source",)),
     ("quote_speakers", ("speaker_id",)),
@@ -228,6 +212,9 @@ def _in_context(alias: str) -> str:
             f"|| '{SPAN_MARKS[0]}' || {alias}.text || '{SPAN_MARKS[1]}' "
             f"|| substr(d.text, {alias}.\"end\" + 1, {CONTEXT_CHARS}) AS in_context")
 
+
+# the views of the records with their documents (see VIEWS_DDL)
+BROWSER_VIEWS = ("quote_browser", "statement_browser", "claim_browser")
 
 VIEWS_DDL = (
     "CREATE VIEW IF NOT EXISTS quote_browser AS SELECT q.rowid AS quote_rowid, d.published, d.title, "

@@ -11,10 +11,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import THEMES
+from pipeline.records import RECORD_TYPES, THEMES
 from pipeline.store.db import open_store
 
-TARGETS = ("quotes", "statements", "claims")
+TARGETS = tuple(table for table, rt in RECORD_TYPES.items() if rt.searchable)
 SNIPPET_TOKENS = 20  # words of context in a snippet
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

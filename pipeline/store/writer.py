@@ -22,8 +22,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline.records import TABLES, Document, DocumentResult
-from pipeline.store.db import (DEFAULT_LOCK_TIMEOUT, connect, create_or_check, encode_row, insert_sql,
-                               store_lock, table_counts, transaction)
+from pipeline.store.db import (
+    DEFAULT_LOCK_TIMEOUT,
+    connect,
+    create_or_check,
+    encode_row,
+    insert_sql,
+    store_lock,
+    table_counts,
+    transaction,
+)
 from pipeline.store.schema import RECORD_ID, SOURCES_DDL, THEMED_TABLES
 
 log = logging.getLogger(__name__)
@@ -292,7 +300,7 @@ class StoreWriter:
 
 
 def _themes_of_span(start: int, end: int, statements: list[tuple[int, int, list[str]]]) -> list[str]:
-    """Themes of the sentences a span overlaps, without repeats (as ``analyse_doc`` assigns them)."""
+    """Themes of the sentences a span overlaps, without repeats (as :func:`pipeline.themes.statements.themes_of_span` assigns them)."""
     themes: list[str] = []
     for st_start, st_end, st_themes in statements:
         if st_start < end and start < st_end:

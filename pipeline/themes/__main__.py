@@ -1,4 +1,4 @@
-"""``python -m pipeline.themes train|compare``."""
-from pipeline.themes.classifier import _main
+"""``python -m pipeline.themes train|compare|benchmark``."""
+from pipeline.themes.training import _main
 
 _main()

@@ -1,7 +1,7 @@
 """How long theme classification takes beyond the spaCy pass (``python -m pipeline.themes benchmark``).
 
 The issue's budget is 50 ms for a 2,000-word document on a laptop, *beyond* spaCy: the
-parse is shared by every extractor, so only :func:`~pipeline.themes.classifier.extract_statements`
+parse is shared by every extractor, so only :func:`~pipeline.themes.statements.classify_sentences`
 (lemma strings from the parse, the vectorizers, one matrix product, thresholds and
 corrections) is timed. The text is the first ``words`` words of the given files (repeated if
 they are shorter), cut at a sentence end, so the sentence mix is that of real publications.
@@ -40,12 +40,14 @@ def benchmark(paths: Sequence[str | Path] | None = None, words: int = 2000,
     -------
     dict
         ``words``, ``sentences``, ``spacy_ms`` (one parse), ``themes_ms`` (median of
-        ``repeats`` runs of :func:`extract_statements` after a warm-up), ``themes_ms_min`` and
+        ``repeats`` runs of :func:`~pipeline.themes.statements.classify_sentences` after a warm-up), ``themes_ms_min`` and
         ``themes_cpu_ms`` (median process CPU time: the figure that does not depend on what
         else the machine is doing).
     """
+    from pipeline.analysis import parse
     from pipeline.nlp import load_nlp
-    from pipeline.themes.classifier import ThemeClassifier, extract_statements
+    from pipeline.themes.model import ThemeClassifier
+    from pipeline.themes.statements import classify_sentences
 
     if paths is None:
         paths = sorted((_REPO_ROOT / "corpus").glob("*.txt"))
@@ -53,13 +55,13 @@ def benchmark(paths: Sequence[str | Path] | None = None, words: int = 2000,
     nlp = load_nlp()
     classifier = ThemeClassifier.load()
     started = time.perf_counter()
-    doc = nlp(text)
+    doc = next(parse(nlp, [text]))
     spacy_ms = (time.perf_counter() - started) * 1000
-    statements = extract_statements(doc, classifier)  # warm-up: caches, lazy imports
+    statements = classify_sentences(doc, classifier)  # warm-up: caches, lazy imports
     timings, cpu = [], []
     for _ in range(repeats):
         started, started_cpu = time.perf_counter(), time.process_time()
-        extract_statements(doc, classifier)
+        classify_sentences(doc, classifier)
         timings.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
     # CPU time is what the classifier itself costs; wall time also counts waiting for a busy CPU

@@ -6,9 +6,10 @@ separated by ``;``, empty for none) and ``import_review`` stores every row whose
 from the prediction in the *corrections file* (default ``data/themes/corrections.jsonl``, or
 ``$NGO_PIPELINE_CORRECTIONS``), keyed by a hash of the sentence text. From then on:
 
-- :func:`pipeline.themes.classifier.extract_statements` gives a corrected sentence the
-  reviewed themes with ``themes_source="review"`` (corrections win over predictions);
-- :func:`pipeline.themes.classifier.train` adds the corrections to the training data;
+- every run gives a corrected sentence the reviewed themes with ``themes_source="review"``
+  (:func:`apply_corrections`: corrections win over predictions, and the quotes and claims of
+  the sentence take them);
+- :func:`pipeline.themes.training.train` adds the corrections to the training data;
 - the output folder the CSV came from is updated in place, so the change is visible without
   re-running the pipeline.
 
@@ -257,3 +258,23 @@ def import_review(csv_path: str | Path, corrections_path: str | Path | None = No
     updated = apply_to_output(out_dir, corrections) if out_dir is not None and Path(out_dir).exists() else 0
     return {"corrected": len(changes), "corrections": len(corrections),
             "corrections_path": str(path), "output_rows_updated": updated}
+
+
+def apply_corrections(result, corrections: dict[str, dict[str, Any]]) -> int:
+    """Give the statements of a :class:`~pipeline.records.DocumentResult` their reviewed themes.
+
+    A corrected sentence gets the reviewed themes and ``themes_source="review"`` (its scores stay
+    the model's), and the quotes and claims it holds take them. Returns the statements changed.
+    """
+    from pipeline.themes.statements import assign_record_themes
+
+    changed = 0
+    for statement in result.statements if corrections else ():
+        reviewed = corrections.get(text_key(statement.text))
+        if reviewed is not None:
+            statement.themes = [t for t in THEMES if t in reviewed["themes"]]
+            statement.themes_source = "review"
+            changed += 1
+    if changed:
+        assign_record_themes((*result.quotes, *result.claims), result.statements)
+    return changed

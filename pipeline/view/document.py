@@ -26,18 +26,21 @@ from markupsafe import escape
 from spacy.displacy.render import DEFAULT_LABEL_COLORS, SpanRenderer
 from spacy.displacy.templates import TPL_SPAN
 
+from pipeline.records import RECORD_TYPES
 from pipeline.store.db import open_store, resolve_store_path
 from pipeline.store.schema import columns, json_columns, quote_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# layer -> (heading, colour of its bars when not coloured per record)
+# layer -> (heading, colour of its bars when not coloured per record); the record layers come from
+# the record types' descriptions (pipeline.records.RECORD_TYPES), in this order
+_RECORD_LAYERS = {rt.layer: (rt.title.split(" (")[0], rt.color) for rt in RECORD_TYPES.values() if rt.layer}
 LAYERS: dict[str, tuple[str, str]] = {
-    "quote": ("Quotes", "#aa9cfc"),
-    "speaker": ("Speaker mentions", "#aa9cfc"),
-    "claim": ("Figures", "#ffb347"),
-    "date": ("Dates", "#5fc4b4"),
-    "entity": ("Entities", "#dddddd"),
+    "quote": _RECORD_LAYERS["quote"],
+    "speaker": ("Speaker mentions", _RECORD_LAYERS["quote"][1]),
+    "claim": _RECORD_LAYERS["claim"],
+    "date": _RECORD_LAYERS["date"],
+    "entity": _RECORD_LAYERS["entity"],
     "selection": ("Selected span", "#ffe08a"),  # a span asked for by URL (?start=&end=, from Datasette)
 }
 

@@ -20,7 +20,13 @@ import pandas as pd
 
 from pipeline.records import THEMES
 from pipeline.store.db import open_store, resolve_store_path
-from pipeline.view.document import asset, format_value, load_records, page_from_records, template_environment
+from pipeline.view.document import (
+    asset,
+    format_value,
+    load_records,
+    page_from_records,
+    template_environment,
+)
 
 PERIODS = ("auto", "week", "month", "quarter", "year")
 _PANDAS_PERIOD = {"week": "W-SUN",  # weeks ending on Sunday: Monday to Sunday

@@ -56,7 +56,7 @@ from pipeline.lexicon import (
     QUANTITY_UNITS,
     TIME_UNITS,
 )
-from pipeline.nlp import doc_text
+from pipeline.doctext import doc_text
 from pipeline.records import Claim, DateRecord, Entity
 
 __all__ = ["NUMBER_PATTERNS", "check_parts", "extract_claims", "flag_inconsistent_parts"]

@@ -26,7 +26,7 @@ from pipeline.extract.quotes.publisher import expand_acronym_speakers, guess_pub
 from pipeline.extract.quotes.reported import add_reported_speech
 from pipeline.extract.quotes.speakers import collect_person_mentions
 from pipeline.layout import paragraph_spans
-from pipeline.nlp import doc_text
+from pipeline.doctext import doc_text
 from pipeline.records import Entity, Quote
 
 __all__ = ["QuoteSpan", "extract_quotes", "find_quote_spans", "guess_publisher"]

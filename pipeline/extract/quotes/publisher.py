@@ -14,7 +14,7 @@ from pipeline.extract.quotes.context import Context
 from pipeline.extract.quotes.reported import trailing_attribution_in
 from pipeline.extract.quotes.speakers import strip_det
 from pipeline.layout import is_heading, paragraph_spans
-from pipeline.nlp import doc_text
+from pipeline.doctext import doc_text
 from pipeline.records import Entity, Quote
 
 PUBLISHER_PARAGRAPHS = 6  # opening paragraphs searched for the publisher speaking

@@ -11,9 +11,11 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from pipeline.records import RECORD_TYPES
+from pipeline.store.schema import BROWSER_VIEWS
+
 # tables and views whose rows are spans of a document (doc_id, start, end, text)
-SPAN_SOURCES = frozenset({"entities", "quotes", "claims", "dates", "statements",
-                          "quote_browser", "statement_browser", "claim_browser"})
+SPAN_SOURCES = frozenset({table for table, rt in RECORD_TYPES.items() if rt.record is not None} | set(BROWSER_VIEWS))
 CONTEXT_QUERY = "span_in_context"
 
 

@@ -2,33 +2,29 @@
 
 Titles and descriptions for every table, full-text search on quotes and statements, facets
 on speaker, organisation, theme and publication date, canned queries, and a link from every
-record to its span shown in its document (see :mod:`pipeline.store.datasette_plugin`).
+record to its span shown in its document (see :mod:`pipeline.view.datasette_plugin`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from pipeline.records import RECORD_TYPES, THEMES_FACET, RecordType
 from pipeline.store.schema import CONTEXT_CHARS, SPAN_MARKS
 
-THEMES_FACET = {"array": "themes"}
+
+def _record_table_metadata(rt: RecordType) -> dict[str, Any]:
+    """Datasette's metadata of a record table, from its description (pipeline.records.RECORD_TYPES)."""
+    meta: dict[str, Any] = {"title": rt.title, "description": rt.description, "facets": list(rt.facets)}
+    if rt.record is None:
+        meta["label_column"] = "title"  # documents: a record's doc_id shows its document's title
+    if rt.full_text:
+        meta.update(fts_table=f"{rt.table}_fts", searchmode="raw")
+    return meta
+
 
 TABLES_METADATA: dict[str, dict[str, Any]] = {
-    "documents": {
-        "title": "Documents",
-        "description": "One row per publication: title, organisation, publication date and the normalised "
-                       "text every record's start/end offsets point into.",
-        "label_column": "title",
-        "facets": ["organisation", "published", "status"],
-    },
-    "quotes": {
-        "title": "Quotes",
-        "description": "Who is quoted saying what. Search the quote text; click a quote to see it in its "
-                       "document. quote_browser adds the publication date and title.",
-        "facets": ["speaker", "speaker_org", THEMES_FACET],
-        "fts_table": "quotes_fts",
-        "searchmode": "raw",
-    },
+    **{table: _record_table_metadata(rt) for table, rt in RECORD_TYPES.items()},
     "quote_browser": {
         "title": "Quotes with their documents",
         "description": "Quotes with the publication date, document title and the quote shown in its text "
@@ -36,14 +32,6 @@ TABLES_METADATA: dict[str, dict[str, Any]] = {
         "facets": ["speaker", "speaker_org", "published", THEMES_FACET],
         "fts_table": "quotes_fts",
         "fts_pk": "quote_rowid",
-        "searchmode": "raw",
-    },
-    "statements": {
-        "title": "Statements (sentences)",
-        "description": "Every sentence with its themes and theme probabilities; themes_source is 'review' "
-                       "where an analyst corrected them.",
-        "facets": [THEMES_FACET, "themes_source"],
-        "fts_table": "statements_fts",
         "searchmode": "raw",
     },
     "statement_browser": {
@@ -54,21 +42,11 @@ TABLES_METADATA: dict[str, dict[str, Any]] = {
         "fts_pk": "statement_rowid",
         "searchmode": "raw",
     },
-    "claims": {
-        "title": "Figures (numeric claims)",
-        "description": "Numbers the publications claim: value, qualifier, what is counted, what happened to "
-                       "it, period, place, and who the figure is attributed to.",
-        "facets": ["counted", "event", "unit", "source", THEMES_FACET],
-    },
     "claim_browser": {
         "title": "Figures with their documents",
         "description": "Numeric claims with the publication date, title and the figure shown in its text.",
         "facets": ["counted", "event", "source", "published", THEMES_FACET],
     },
-    "dates": {"title": "Dates", "description": "Date expressions resolved to ISO values.",
-              "facets": ["granularity"]},
-    "entities": {"title": "Entities", "description": "Named-entity mentions with a canonical name per document.",
-                 "facets": ["label", "canonical"]},
     "speakers": {
         "title": "Speakers across documents",
         "description": "One row per speaker across publications (a surname alone is linked to the full name "
@@ -174,8 +152,8 @@ def build_datasette(store: str | Path):
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from pipeline.store import datasette_plugin
     from pipeline.store.db import open_store
+    from pipeline.view import datasette_plugin
 
     open_store(store).close()  # a clear error for a missing store or another schema version
     if not pm.is_registered(datasette_plugin):
