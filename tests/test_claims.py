@@ -422,3 +422,21 @@ def test_title_case_plural_nouns(nlp):
 def test_page_number_at_a_pdf_page_break(nlp):
     text = "Hundreds were victims of enforced disappearance in the late 316\n\nAmnesty International Report 2009\n\n1980s."
     assert [c.text for c in claims_of(nlp, text)] == ["Hundreds"]
+
+
+def test_a_figure_in_a_quote_takes_the_speaker_as_its_source(nlp):
+    """Claims and quotes share attribution: a figure its sentence attributes to no one takes the
+    named speaker of the quote it stands in; a figure with its own source keeps it."""
+    from pipeline.analysis import analyse_documents
+    from pipeline.ingest import read_text
+
+    document = read_text("Press release / 2 May 2023\n\n"
+                         "“At least 36 health workers were killed in the offensive,” said Lina Shami, medical "
+                         "director of the Alliance.\n\n"
+                         "“According to the UN, 1.4 million people now live in camps,” Shami said.")
+    [result] = analyse_documents([document], nlp)
+    by_text = {c.text: c for c in result.claims}
+    speakers = {q.speaker for q in result.quotes}
+    assert "Lina Shami" in speakers
+    assert by_text["At least 36 health workers"].source == "Lina Shami"
+    assert by_text["1.4 million people"].source == "UN"  # "according to" in its own sentence wins

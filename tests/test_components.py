@@ -46,7 +46,8 @@ def test_a_plain_text_through_the_stock_pipeline_has_records():
     [claim] = doc._.claims
     assert (claim.value, claim.qualifier, claim.counted, claim.event) == (65.0, "at_least", "child", "killed")
     assert doc._.dates and doc._.entities  # its prerequisites ran too
-    assert doc._.quotes is None  # ngo_quotes was not asked for
+    assert doc._.quotes is not None  # ngo_claims needs ngo_quotes: a figure in a quote takes its speaker
+    assert claim.source == "Syrian Network for Human Rights"
 
 
 def test_run_pipeline_order_and_requirements(nlp):

@@ -7,8 +7,9 @@ paragraph_boundaries  (runs before the parser)                   ``token.is_sent
 ngo_entity_rules     ``doc.ents`` (an ``entity_ruler``)          ``doc.ents``
 ngo_entities         ``doc.ents``                                ``doc._.entities``
 ngo_dates            ``doc.sents``, ``doc._.published``          ``doc._.dates``
-ngo_claims           ``doc._.entities``, ``doc._.dates``         ``doc._.claims``
 ngo_quotes           ``doc._.entities``, ``doc._.organisation``  ``doc._.quotes``
+ngo_claims           ``doc._.entities``, ``doc._.dates``,        ``doc._.claims``
+                     ``doc._.quotes``
 ngo_themes           ``doc.sents``                               ``doc._.statements`` (and the
                                                                  ``themes`` of quotes and claims)
 ===================  ==========================================  =============================
@@ -30,6 +31,8 @@ import.
 """
 from __future__ import annotations
 
+# importing the modules registers their factories with spaCy
+from pipeline.components import claims, dates, entities, paragraphs, quotes, themes  # noqa: E402,F401
 from pipeline.components.core import (
     ANALYSIS_PIPES,
     INPUT_EXTENSIONS,
@@ -41,9 +44,6 @@ from pipeline.components.core import (
     make_doc,
     register_extensions,
 )
-
-# importing the modules registers their factories with spaCy
-from pipeline.components import claims, dates, entities, paragraphs, quotes, themes  # noqa: E402,F401
 
 __all__ = ["ANALYSIS_PIPES", "INPUT_EXTENSIONS", "PREREQUISITES", "RECORD_EXTENSIONS", "add_analysis", "ensure",
            "ensure_prerequisites", "make_doc", "register_extensions"]

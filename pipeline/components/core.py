@@ -9,12 +9,12 @@ INPUT_EXTENSIONS: tuple[str, ...] = ("published", "organisation")
 #: Set by the components: lists of records.
 RECORD_EXTENSIONS: tuple[str, ...] = ("entities", "dates", "claims", "quotes", "statements")
 #: The analysis components, in pipeline order.
-ANALYSIS_PIPES: tuple[str, ...] = ("ngo_entities", "ngo_dates", "ngo_claims", "ngo_quotes", "ngo_themes")
+ANALYSIS_PIPES: tuple[str, ...] = ("ngo_entities", "ngo_dates", "ngo_quotes", "ngo_claims", "ngo_themes")
 #: What each analysis component needs before it in the pipeline.
 PREREQUISITES: dict[str, tuple[str, ...]] = {
     "ngo_entities": ("paragraph_boundaries", "ngo_entity_rules"),
     "ngo_dates": ("paragraph_boundaries",),
-    "ngo_claims": ("ngo_entities", "ngo_dates"),
+    "ngo_claims": ("ngo_entities", "ngo_dates", "ngo_quotes"),
     "ngo_quotes": ("ngo_entities",),
     "ngo_themes": ("paragraph_boundaries",),
 }

@@ -3,13 +3,15 @@
 Shared by quotes and claims, so a quote's speaker and a figure's source are found by the same
 cues: speech and reporting verbs and their subjects (:func:`subject_of`, :func:`is_speech_verb`,
 :func:`cue_text`), "according to X" (:func:`according_to`, :func:`source_matcher`) and the source
-of the figures in a sentence (:func:`figure_source`). Who the subject *is* (a pronoun, a surname,
+of the figures in a sentence (:func:`figure_source`); a figure inside a quote that its sentence
+attributes to no one takes the quote's speaker (:func:`quote_speaker_at`), so the two agree. Who the subject *is* (a pronoun, a surname,
 "the network") is resolved by :mod:`pipeline.extract.quotes.speakers`.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Sequence
 
 import numpy as np
 from spacy.attrs import LEMMA, POS
@@ -19,7 +21,7 @@ from spacy.vocab import Vocab
 
 from pipeline import lexicon as lex
 from pipeline.extract.matching import AnchoredMatcher
-from pipeline.records import Entity
+from pipeline.records import Entity, Quote
 
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
@@ -169,3 +171,11 @@ def figure_source(sentence: Span, entities: list[Entity]) -> tuple[str, Span | N
             left += 1
         return _clean_source(sentence.doc[left : subject.i + 1].text), clause
     return None
+
+
+def quote_speaker_at(quotes: Sequence[Quote], start: int, end: int) -> str | None:
+    """The named speaker (a person or an organisation) of the quote or reported statement that
+    holds ``[start, end)``, the innermost one when quotes nest; None when there is none."""
+    holding = [q for q in quotes if q.start <= start and end <= q.end and q.speaker
+               and q.speaker_type in ("PERSON", "ORG")]
+    return min(holding, key=lambda q: q.end - q.start).speaker if holding else None

@@ -13,8 +13,8 @@ import re
 
 from spacy.tokens import Doc
 
-from pipeline.lexicon import NOT_GIVEN_NAMES, ORG_NAME_WORDS, gender_of_word
 from pipeline.doctext import doc_text
+from pipeline.lexicon import NOT_GIVEN_NAMES, ORG_NAME_WORDS, gender_of_word
 from pipeline.records import Entity
 
 # Labels that name something; numeric labels are handled by the claims and dates extractors.

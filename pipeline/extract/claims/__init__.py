@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from pipeline.extract.attribution import figure_source
+from pipeline.doctext import doc_text
+from pipeline.extract.attribution import figure_source, quote_speaker_at
 from pipeline.extract.claims.context import find_location, find_period
 from pipeline.extract.claims.filters import (
     counts_events,
@@ -56,8 +57,7 @@ from pipeline.lexicon import (
     QUANTITY_UNITS,
     TIME_UNITS,
 )
-from pipeline.doctext import doc_text
-from pipeline.records import Claim, DateRecord, Entity
+from pipeline.records import Claim, DateRecord, Entity, Quote
 
 __all__ = ["NUMBER_PATTERNS", "check_parts", "extract_claims", "flag_inconsistent_parts"]
 
@@ -73,6 +73,7 @@ def extract_claims(
     dates: list[DateRecord],
     entities: list[Entity],
     published: str | None = None,
+    quotes: list[Quote] | None = None,
 ) -> list[Claim]:
     """Find the numeric claims of a document.
 
@@ -88,6 +89,11 @@ def extract_claims(
         the ``source``. When empty, the spaCy entities of ``doc`` are used.
     published : str or None
         Publication date: a period opened by "since" ("since March 2011") runs up to it.
+    quotes : list of Quote, optional
+        Quotes and reported speech of the document (:func:`pipeline.extract.quotes.extract_quotes`):
+        a figure the sentence attributes to no one takes the named speaker of the quote it stands
+        in (:func:`pipeline.extract.attribution.quote_speaker_at`), so a figure's source and the
+        speaker of its quote agree.
 
     Returns
     -------
@@ -183,6 +189,8 @@ def extract_claims(
             source, clause = found
             if clause is None or clause.start <= number.core_start < clause.end:
                 claim.source = source
+        if claim.source is None and quotes:
+            claim.source = quote_speaker_at(quotes, claim.start, claim.end)
         claims.append(claim)
         claim_numbers.append(number)
 

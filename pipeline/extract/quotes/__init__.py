@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from pipeline.doctext import doc_text
 from pipeline.extract.quotes.context import Context
 from pipeline.extract.quotes.direct import direct_quotes, nested_quotes
 from pipeline.extract.quotes.marks import QuoteSpan, find_quote_spans
@@ -26,7 +27,6 @@ from pipeline.extract.quotes.publisher import expand_acronym_speakers, guess_pub
 from pipeline.extract.quotes.reported import add_reported_speech
 from pipeline.extract.quotes.speakers import collect_person_mentions
 from pipeline.layout import paragraph_spans
-from pipeline.doctext import doc_text
 from pipeline.records import Entity, Quote
 
 __all__ = ["QuoteSpan", "extract_quotes", "find_quote_spans", "guess_publisher"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from pipeline import lexicon as lex
+from pipeline.doctext import doc_text
 from pipeline.extract.attribution import is_speech_verb
 from pipeline.extract.entities import acronym
 from pipeline.extract.quotes.context import Context
 from pipeline.extract.quotes.reported import trailing_attribution_in
 from pipeline.extract.quotes.speakers import strip_det
 from pipeline.layout import is_heading, paragraph_spans
-from pipeline.doctext import doc_text
 from pipeline.records import Entity, Quote
 
 PUBLISHER_PARAGRAPHS = 6  # opening paragraphs searched for the publisher speaking
