@@ -31,12 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_pairs(a_dir: Path, b_dir: Path) -> list[tuple[str, int, set[str], set[str]]]:
-    """Return `(file, index, themes_a, themes_b)` for every sentence annotated in both folders."""
+    """Return `(file, index, themes_a, themes_b)` for every sentence annotated in both folders.
+
+    B may annotate a subset of A's documents (a second annotation of some of them); every
+    document of B must be in A, with the same sentences.
+    """
     rows = []
-    for a_file in sorted(a_dir.glob("*.json")):
-        b_file = b_dir / a_file.name
-        if not b_file.exists():
-            raise SystemExit(f"missing in {b_dir}: {a_file.name}")
+    for b_file in sorted(b_dir.glob("*.json")):
+        a_file = a_dir / b_file.name
+        if not a_file.exists():
+            raise SystemExit(f"missing in {a_dir}: {b_file.name}")
         a_ann = json.loads(a_file.read_text())["annotations"]
         b_ann = {(x["start"], x["end"]): x["themes"] for x in json.loads(b_file.read_text())["annotations"]}
         if len(b_ann) != len(a_ann):

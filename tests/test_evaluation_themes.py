@@ -103,23 +103,38 @@ def test_gold_folder_is_complete_and_offsets_only(shared_corpus):
             assert set(annotation) == {"start", "end", "themes"}  # no text stored
 
 
-def test_validation_folder_is_offsets_only_and_disjoint_from_the_held_out_set(shared_corpus):
-    """data/gold/themes_dev chooses thresholds (``train``), so it must never share a document with
-    the held-out set, and it stores offsets and labels only, like it."""
-    validation = load_gold(GOLD.parent / "themes_dev")
-    held_out = load_gold(GOLD)
-    assert not {doc.source.resolve() for doc in validation} & {doc.source.resolve() for doc in held_out}
-    labels = [set(a["themes"]) for doc in validation for a in doc.annotations]
-    assert len(labels) >= 300
-    assert len({doc.doc_type for doc in validation}) >= 3
-    for doc in validation:
-        raw = json.loads(doc.gold_path.read_text(encoding="utf-8"))
-        assert set(raw) <= {"source", "doc_id", "doc_type", "published", "annotations"}
-        starts = [a["start"] for a in doc.annotations]
-        assert starts == sorted(starts)
-        for annotation in doc.annotations:
-            assert set(annotation) == {"start", "end", "themes"}  # no text stored
-            assert set(annotation["themes"]) <= set(THEMES)
+def _reserved_names() -> set[str]:
+    reserved = REPO.parent / "shared" / "RESERVED.md"
+    return {Path(line.strip()).stem for line in reserved.read_text(encoding="utf-8").splitlines()
+            if line.strip()[:3].isdigit()}
+
+
+def test_theme_gold_folders_are_offsets_only_and_disjoint(shared_corpus):
+    """Training documents (data/gold/themes_train) never share a document with a held-out folder,
+    never hold a reserved document (../shared/RESERVED.md), and every folder stores offsets and
+    labels only."""
+    folders = {name: load_gold(GOLD.parent / name)
+               for name in ("themes", "themes_train", "themes_corpus2", "themes_reserved")}
+    sources = {name: {doc.source.resolve() for doc in docs} for name, docs in folders.items()}
+    for held_out in ("themes", "themes_corpus2", "themes_reserved"):
+        assert not sources["themes_train"] & sources[held_out], held_out
+    reserved = _reserved_names()
+    assert len(reserved) >= 10
+    assert not {source.stem for source in sources["themes_train"]} & reserved
+    assert {source.stem for source in sources["themes_reserved"]} <= reserved
+    train_labels = [set(a["themes"]) for doc in folders["themes_train"] for a in doc.annotations]
+    assert len(train_labels) >= 5000
+    for theme in THEMES:
+        assert sum(theme in themes for themes in train_labels) >= 100, theme
+    for docs in folders.values():
+        for doc in docs:
+            raw = json.loads(doc.gold_path.read_text(encoding="utf-8"))
+            assert set(raw) <= {"source", "doc_id", "doc_type", "published", "annotations"}
+            starts = [a["start"] for a in doc.annotations]
+            assert starts == sorted(starts)
+            for annotation in doc.annotations:
+                assert set(annotation) == {"start", "end", "themes"}  # no text stored
+                assert set(annotation["themes"]) <= set(THEMES)
 
 
 def test_held_out_real_sentences_floor(shared_corpus):
