@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from pipeline.components import ANALYSIS_PIPES, make_doc
 from pipeline.doctext import doc_text
 from pipeline.limits import DocumentTimeout, time_limit
-from pipeline.records import Document, DocumentResult
+from pipeline.records import Document, DocumentResult, document_themes
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def result_from_doc(document: Document, doc: Doc) -> DocumentResult:
     """The records the analysis components left on ``doc``, as a :class:`DocumentResult`."""
     if doc_text(doc) != document.text:  # builds the text the extractors share
         raise ValueError("the spaCy Doc was not built from this document's text")
+    if doc._.statements is not None:
+        document.themes, document.theme_scores = document_themes([s.themes for s in doc._.statements])
     return DocumentResult(document, entities=doc._.entities or [], quotes=doc._.quotes or [],
                           claims=doc._.claims or [], dates=doc._.dates or [], statements=doc._.statements or [])
 

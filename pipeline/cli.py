@@ -196,19 +196,31 @@ def train(
     family: Annotated[str, typer.Option(help="Model family: svm (default), logreg, sgd or cnb.")] = "svm",
     corrections: Annotated[Optional[Path], typer.Option(
         help="Analysts' corrections file (default: data/themes/corrections.jsonl).")] = None,
+    real: Annotated[Optional[list[Path]], typer.Option(
+        help="Gold folder of labelled real documents to train on (repeatable; "
+             "default: data/gold/themes_train).")] = None,
 ) -> None:
-    """Train the sentence theme classifier from data/themes (plus review corrections) into models/."""
+    """Train the sentence theme model on labelled real documents, written sentences and review
+    corrections; thresholds come from grouped out-of-fold scores."""
+    from pipeline.evaluate import GoldError
     from pipeline.themes.estimators import FAMILIES
+    from pipeline.themes.training import default_held_out_dirs
     from pipeline.themes.training import train as train_themes
 
     if family not in FAMILIES:
         raise typer.BadParameter(f"choose from {', '.join(FAMILIES)}", param_hint="--family")
-    gold = Path(__file__).resolve().parents[1] / "data" / "gold" / "themes"  # for the model card only
+    for folder in real or []:
+        if not folder.is_dir():
+            raise typer.BadParameter(f"{folder} is not a folder", param_hint="--real")
     with console.status("training the theme classifier"):
-        metrics = train_themes(out_dir=out, family=family, corrections=corrections,
-                               held_out=gold if gold.is_dir() else None)
-    table = Table(title=f"{metrics['n_examples']} sentences ({metrics['n_corrections']} from review), "
-                        f"{metrics['cv_folds']}-fold cross-validation", title_justify="left")
+        try:
+            metrics = train_themes(out_dir=out, family=family, corrections=corrections,
+                                   held_out=default_held_out_dirs(), real_dirs=real or None)
+        except (GoldError, ValueError) as exc:
+            _fail(exc)
+    table = Table(title=f"{metrics['real_sentences']} real sentences of {metrics['real_documents']} documents"
+                        f" + {metrics['n_examples']} written ({metrics['n_corrections']} from review); "
+                        f"out-of-fold scores, {metrics['cv_folds']} groups of documents", title_justify="left")
     for column in ("theme", "threshold", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "theme" else "right")
     for theme, m in metrics["cv"]["per_theme"].items():
@@ -218,10 +230,10 @@ def train(
     out_console.print(table)
     out_console.print(f"macro-F1 {metrics['cv']['macro_f1']:.3f}; model written to "
                       f"{metrics['model_path']} (card: {metrics['card_path']})")
-    if metrics.get("held_out"):
-        overall = metrics["held_out"]["rows"][0]
-        out_console.print(f"held-out real sentences ({overall['sentences']}): macro-F1 "
-                          f"{overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}")
+    for held_out in metrics.get("held_out", []):
+        overall = held_out["rows"][0]
+        out_console.print(f"held-out {Path(held_out['gold_dir']).name} ({overall['sentences']} sentences): "
+                          f"macro-F1 {overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}")
 
 
 review_app = typer.Typer(help="Analysts' review of sentence themes: export a CSV, import corrections.",
@@ -317,6 +329,8 @@ _SEARCH_FIELDS = {
                    "text", "themes", "snippet", "score"),
     "claims": ("doc_id", "record_id", "text", "value", "qualifier", "unit", "counted", "event", "source",
                "published", "title", "source_path", "start", "end", "sentence", "themes", "snippet", "score"),
+    "documents": ("doc_id", "published", "organisation", "title", "source_path", "n_words", "themes",
+                  "theme_scores", "snippet", "score"),
 }
 
 
@@ -324,7 +338,7 @@ _SEARCH_FIELDS = {
 def search(
     query: Annotated[Optional[str], typer.Argument(
         help='Words (all must match, stemmed), "a phrase", OR, NOT, prefix*. Omit to list by filters.')] = None,
-    target: Annotated[str, typer.Option("--in", help="quotes, statements or claims.")] = "quotes",
+    target: Annotated[str, typer.Option("--in", help="quotes, statements, claims or documents.")] = "quotes",
     speaker: Annotated[Optional[str], typer.Option(help="Speaker name or part of it (quotes).")] = None,
     org: Annotated[Optional[str], typer.Option(
         help="Speaker's organisation (quotes) or publishing organisation.")] = None,
@@ -336,7 +350,7 @@ def search(
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
 ) -> None:
-    """Full-text search of the store's quotes (or statements, claims), best match first."""
+    """Full-text search of the store's quotes (or statements, claims, documents), best match first."""
     import csv
     import json
     import sys
@@ -347,7 +361,7 @@ def search(
     if output_format not in ("table", "json", "csv"):
         raise typer.BadParameter("choose table, json or csv", param_hint="--format")
     if target not in _SEARCH_FIELDS:
-        raise typer.BadParameter("choose quotes, statements or claims", param_hint="--in")
+        raise typer.BadParameter("choose quotes, statements, claims or documents", param_hint="--in")
     highlight = HIGHLIGHT if output_format == "table" else ("**", "**")
     try:
         hits = search_store(_store_path(store), query, target=target, speaker=speaker, org=org, theme=theme,
@@ -363,7 +377,7 @@ def search(
         writer = csv.DictWriter(sys.stdout, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "themes": json.dumps(row["themes"])})
+            writer.writerow({**row, **{k: json.dumps(row[k]) for k in ("themes", "theme_scores") if k in row}})
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
         _stdout().print(search_table(hits, target, title))
@@ -484,7 +498,7 @@ def report(
     date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after YYYY[-MM[-DD]].")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before YYYY[-MM[-DD]].")] = None,
     theme: Annotated[Optional[str], typer.Option(
-        help="Only records about this theme (and documents with a sentence about it).")] = None,
+        help="Only the documents about this theme, and the records about it.")] = None,
     org: Annotated[Optional[str], typer.Option(help="Publishing organisation, or part of its name.")] = None,
     top: Annotated[int, typer.Option(min=1, help="Speakers and figures to chart.")] = 15,
     every: Annotated[str, typer.Option(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 HIGHLIGHT = ("\x02", "\x03")  # private marks for search matches, turned into styles for the table
@@ -95,17 +96,26 @@ def search_table(hits: list[dict], target: str, title: str) -> Table:
         table.add_column("counted / source", max_width=28)
     table.add_column("date", no_wrap=True)
     table.add_column("document", max_width=36)
-    table.add_column("quote" if target == "quotes" else "sentence", ratio=1)
+    matched = target != "documents" or any(hit["snippet"] for hit in hits)  # documents listed without a query
+    if target == "documents":
+        table.add_column("themes", overflow="fold")  # theme ids are never cut
+    if matched:
+        table.add_column({"quotes": "quote", "documents": "best matching sentence"}.get(target, "sentence"), ratio=1)
     for hit in hits:
+        if target == "documents":
+            cells = [hit["published"] or "", f"{escape(hit['title'] or hit['source_path'])}\n[dim]{hit['doc_id']}[/dim]",
+                     "\n".join(f"{t} {hit['theme_scores'].get(t, 0):.0%}" for t in hit["themes"])]
+            table.add_row(*cells, *([_highlighted(hit["snippet"])] if matched else []))
+            continue
         cells = []
         if target == "quotes":
             about = ", ".join(x for x in (hit["speaker_role"], hit["speaker_org"]) if x)
-            cells.append(f"{hit['speaker'] or '?'}" + (f"\n[dim]{about}[/dim]" if about else ""))
+            cells.append(escape(hit["speaker"] or "?") + (f"\n[dim]{escape(about)}[/dim]" if about else ""))
         if target == "claims":
             cells.append(hit["text"])
             cells.append(" / ".join(x for x in (hit["counted"], hit["source"]) if x))
         cells.append(hit["published"] or "")
-        cells.append(f"{hit['title'] or hit['source_path']}\n[dim]{hit['doc_id']} {hit['start']}:{hit['end']}[/dim]")
+        cells.append(f"{escape(hit['title'] or hit['source_path'])}\n[dim]{hit['doc_id']} {hit['start']}:{hit['end']}[/dim]")
         cells.append(_highlighted(hit["snippet"]))
         table.add_row(*cells)
     return table

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 THEMES: tuple[str, ...] = (
     "normalisation",
@@ -70,6 +70,8 @@ class Document:
     status: str = "ok"
     error: str | None = None
     error_kind: str | None = None  # why status is error: one of ERROR_KINDS
+    themes: list[str] = field(default_factory=list)  # the document's themes (document_themes)
+    theme_scores: dict[str, float] = field(default_factory=dict)  # share of its sentences per theme
 
     @cached_property
     def doc_id(self) -> str:
@@ -93,6 +95,8 @@ class Document:
             "status": self.status,
             "error": self.error,
             "error_kind": self.error_kind,
+            "themes": list(self.themes),
+            "theme_scores": dict(self.theme_scores),
         }
 
 
@@ -199,9 +203,10 @@ THEMES_FACET = {"array": "themes"}
 
 RECORD_TYPES: dict[str, RecordType] = {rt.table: rt for rt in (
     RecordType("documents", None, "Documents",
-               "One row per publication: title, organisation, publication date and the normalised text every "
-               "record's start/end offsets point into.",
-               facets=("organisation", "published", "status"),
+               "One row per publication: title, organisation, publication date, its themes (those of at least "
+               "3 of its sentences or 10 % of them) and the normalised text every record's start/end offsets "
+               "point into.",
+               themed=True, searchable=True, facets=("organisation", "published", "status", THEMES_FACET),
                indexes=(("source",), ("published",), ("organisation",))),
     RecordType("entities", Entity, "Entities", "Named-entity mentions with a canonical name per document.",
                component="ngo_entities", stage="entities", layer="entity", color="#dddddd",
@@ -230,6 +235,27 @@ RECORD_TYPES: dict[str, RecordType] = {rt.table: rt for rt in (
 )}
 
 TABLES: tuple[str, ...] = tuple(RECORD_TYPES)
+
+#: A document is about a theme when at least this many of its sentences carry it ...
+DOCUMENT_THEME_MIN_SENTENCES = 3
+#: ... or at least this share of them (a short document).
+DOCUMENT_THEME_MIN_SHARE = 0.1
+
+
+def document_themes(sentence_themes: list[list[str]]) -> tuple[list[str], dict[str, float]]:
+    """A document's themes and scores from the themes of its sentences.
+
+    The score of a theme is the share of the document's sentences that carry it (0 to 1); the
+    document carries the themes of at least :data:`DOCUMENT_THEME_MIN_SENTENCES` sentences or of at
+    least :data:`DOCUMENT_THEME_MIN_SHARE` of them, so that a long report with one section on a
+    theme is about it, and a passing sentence in a long document is not.
+    """
+    n = len(sentence_themes)
+    counts = {theme: sum(theme in themes for themes in sentence_themes) for theme in THEMES}
+    scores = {theme: round(count / n, 4) if n else 0.0 for theme, count in counts.items()}
+    themes = [theme for theme in THEMES if counts[theme] and (
+        counts[theme] >= DOCUMENT_THEME_MIN_SENTENCES or scores[theme] >= DOCUMENT_THEME_MIN_SHARE)]
+    return themes, scores
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Shared fixtures: the real corpus beside the checkout, and one pipeline run over it."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -35,6 +36,21 @@ def shared_run(shared_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("shared_run")
     summary = run([shared_corpus], out, metadata_file=shared_corpus / "MANIFEST.tsv")
     return out, summary
+
+
+@pytest.fixture(scope="session")
+def small_real(shared_corpus, tmp_path_factory) -> Path:
+    """Four labelled real documents of data/gold/themes_train, for fast training tests."""
+    folder = tmp_path_factory.mktemp("real")
+    names = ("243_ays-daily-digest-greek-camp-in-14-day-coronavirus-lockdown", "276_rusi-west-and-arab-partners-"
+             "collision-on-syria-policy", "147_un-sc-resolution-2393-cross-border-access-syria",
+             "100_amnesty-report-2011-syria-chapter")
+    for name in names:
+        source = REPO / "data" / "gold" / "themes_train" / f"{name}.json"
+        gold = json.loads(source.read_text(encoding="utf-8"))
+        gold["source"] = str((source.parent / gold["source"]).resolve())
+        (folder / source.name).write_text(json.dumps(gold), encoding="utf-8")
+    return folder
 
 
 SEED_NAME = "000_ca1ee3d6306f0e94.txt"

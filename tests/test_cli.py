@@ -19,10 +19,11 @@ def test_version_names_the_schema():
     assert proc.stdout.strip() == f"ngo-pipeline {__version__} (output schema {SCHEMA_VERSION})"
 
 
-def test_train_writes_a_model_and_card(tmp_path):
-    proc = _cli("train", "--out", str(tmp_path))
+def test_train_writes_a_model_and_card(tmp_path, small_real):
+    proc = _cli("train", "--out", str(tmp_path), "--real", str(small_real))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "macro-F1" in proc.stdout and "humanitarian_access" in proc.stdout
+    assert "of 4 documents" in proc.stdout
     assert (tmp_path / "themes.joblib").stat().st_size > 10_000
     card = (tmp_path / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "scikit-learn" in card

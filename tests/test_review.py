@@ -82,7 +82,7 @@ def test_parse_themes_orders_and_validates():
         parse_themes("detention; holidays")
 
 
-def test_review_round_trip(run_output, corrections_file, tmp_path):
+def test_review_round_trip(run_output, corrections_file, tmp_path, small_real):
     runner = CliRunner()
     review_csv = tmp_path / "review.csv"
     result = runner.invoke(app, ["review", "export", "--out", str(run_output), "--file", str(review_csv)])
@@ -98,6 +98,7 @@ def test_review_round_trip(run_output, corrections_file, tmp_path):
 
     # the analyst files the passing mention under refugee_returns (a deliberately odd label, so
     # the test shows the correction, not the model, decides) and nothing else changes
+    assert "refugee_returns" not in list(pipeline.load(run_output)["documents"]["themes"].iloc[0])
     _edit(review_csv, PASSING_MENTION, "refugee_returns")
     assert [c["text"] for c in read_review(review_csv)] == [PASSING_MENTION]
     result = runner.invoke(app, ["review", "import", str(review_csv), "--out", str(run_output),
@@ -110,6 +111,8 @@ def test_review_round_trip(run_output, corrections_file, tmp_path):
     # the existing output shows the change without a new run
     after = pipeline.load(run_output)["statements"].set_index("text")
     assert list(after.loc[PASSING_MENTION, "themes"]) == ["refugee_returns"]
+    # one sentence of four: the document is now about refugee returns too
+    assert "refugee_returns" in list(pipeline.load(run_output)["documents"]["themes"].iloc[0])
     assert after.loc[PASSING_MENTION, "themes_source"] == "review"
     assert after.loc[market["text"], "themes_source"] == "model"
 
@@ -128,7 +131,8 @@ def test_review_round_trip(run_output, corrections_file, tmp_path):
     subset = tmp_path / "subset.jsonl"
     subset.write_text("\n".join(json.dumps(r) for r in rows[::12]) + "\n", encoding="utf-8")
     baseline_X, baseline_Y = load_examples([subset], lemmas=False)
-    metrics = train([subset], tmp_path / "model", corrections=corrections_file)
+    metrics = train([subset], tmp_path / "model", corrections=corrections_file, real_dirs=[small_real],
+                    folds=2)
     assert metrics["n_corrections"] == 1
     assert metrics["n_examples"] == len(baseline_X) + 1
     refugee = THEMES.index("refugee_returns")

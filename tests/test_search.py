@@ -140,3 +140,54 @@ def test_cli_run_refuses_a_store_of_another_schema(store, tmp_path):
                                  "--store", str(store.parent), "--quiet"])
     message = " ".join(result.output.split())
     assert result.exit_code == 2 and "holds output schema 1.0.0" in message, message
+
+
+# ------------------------------------------------------------- document themes
+
+
+def test_document_themes_follow_their_sentences_and_filter_publications(sample_run):
+    """Every document of the sample run carries the themes of its sentences (3 of them or a tenth);
+    `search --in documents --theme` lists exactly the documents about the theme."""
+    from pipeline.records import THEMES, document_themes
+    from tests.conftest import stored
+
+    out, _ = sample_run
+    path = out / STORE_NAME
+    documents = stored(path, "SELECT doc_id, source, themes, theme_scores FROM documents WHERE status = 'ok'")
+    assert len(documents) == 10
+    by_name = {}
+    for doc in documents:
+        sentences = stored(path, "SELECT themes FROM statements WHERE doc_id = ? ORDER BY start", (doc["doc_id"],))
+        themes, scores = document_themes([json.loads(s["themes"]) for s in sentences])
+        assert json.loads(doc["themes"]) == themes
+        assert json.loads(doc["theme_scores"]) == scores and list(scores) == list(THEMES)
+        by_name[doc["source"].rsplit("/", 1)[-1]] = themes
+    assert "covid" in by_name["03_nwsha_idlib_hospitals_covid_2020.md"]
+    assert "refugee_returns" in by_name["02_crrn_lebanon_deportations_2024.txt"]
+    assert "covid" not in by_name["02_crrn_lebanon_deportations_2024.txt"]
+
+    hits = search(path, None, target="documents", theme="covid")
+    about_covid = {doc["doc_id"] for doc in documents if "covid" in json.loads(doc["themes"])}
+    assert {hit["doc_id"] for hit in hits} == about_covid
+    assert [hit["published"] for hit in hits] == sorted((hit["published"] for hit in hits), reverse=True)
+    assert all(hit["snippet"] == "" for hit in hits)  # no query, no matching sentence
+
+    matching = search(path, "hospital", target="documents")
+    assert len({hit["doc_id"] for hit in matching}) == len(matching) >= 2  # one row per document
+    assert all("**hospital" in hit["snippet"].lower() for hit in matching)
+    assert [hit["score"] for hit in matching] == sorted(hit["score"] for hit in matching)
+    with pytest.raises(SearchError, match="speaker"):
+        search(path, "hospital", target="documents", speaker="Kiki")
+
+
+def test_cli_lists_documents_by_theme_in_80_columns(sample_run):
+    out, _ = sample_run
+    result = CliRunner().invoke(app, ["search", "--in", "documents", "--theme", "covid", "--store", str(out)],
+                                terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert "Idlib: hospitals" in result.output and "covid" in result.output
+    assert "…" not in result.output and all(len(line) <= 80 for line in result.output.splitlines())
+    as_json = CliRunner().invoke(app, ["search", "hospital", "--in", "documents", "--store", str(out),
+                                       "--format", "json"])
+    rows = json.loads(as_json.output)
+    assert rows and set(rows[0]["theme_scores"]) >= {"covid", "detention"}

@@ -152,8 +152,8 @@ def test_impossible_days_are_left_to_dateparser():
 
 def _qualifier_before_reference(doc, index):
     best = (None, index)
-    for qualifier, phrases in roles.QUALIFIERS.items():
-        for phrase in phrases:
+    for qualifier, wordings in roles.QUALIFIERS.items():
+        for phrase in wordings:
             words = phrase.split()
             start = index - len(words)
             if start >= 0 and [t.lower_ for t in doc[start:index]] == words and start < best[1]:

@@ -135,6 +135,7 @@ def test_a_store_of_the_previous_schema_is_upgraded_by_the_next_run(tmp_path):
                                              error="analysis failed: ValueError: x (quotes.py:1)")))
     conn = sqlite3.connect(path)  # make it a 1.1.0 store: no error_kind, no runs/outcomes
     conn.executescript("ALTER TABLE documents DROP COLUMN error_kind; DROP TABLE outcomes; DROP TABLE runs; "
+                       "ALTER TABLE documents DROP COLUMN themes; ALTER TABLE documents DROP COLUMN theme_scores; "
                        "UPDATE store_meta SET value = '1.1.0' WHERE key = 'schema_version';")
     conn.close()
     with pytest.raises(SchemaMismatch, match=r"1\.1\.0, older .* `ngo-pipeline run .*` upgrades it"):
@@ -146,3 +147,31 @@ def test_a_store_of_the_previous_schema_is_upgraded_by_the_next_run(tmp_path):
     kinds = dict(conn.execute("SELECT source, error_kind FROM documents").fetchall())
     assert kinds == {"in/a.txt": None, "in/scan.pdf": "no_text", "in/b.txt": "analysis"}
     assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0  # created empty: nothing was run
+
+
+def test_a_1_2_store_gets_its_documents_themes_from_its_sentences(tmp_path):
+    """1.2.0 -> 1.3.0: documents.themes and theme_scores are added and filled from the stored
+    sentences, with their record_themes rows, without analysing anything again."""
+    import json
+
+    from pipeline.records import Statement
+
+    path = tmp_path / "pipeline.sqlite"
+    text = "One. Two. Three. Four."
+    statements = [Statement(f"s{i}", 5 * (i - 1), 5 * (i - 1) + 4, text[5 * (i - 1): 5 * (i - 1) + 4],
+                            themes=["detention"] if i <= 3 else ["covid"]) for i in range(1, 5)]
+    with StoreWriter(path) as writer:
+        writer.write(DocumentResult(Document(source="in/a.txt", text=text), statements=statements))
+    conn = sqlite3.connect(path)
+    conn.executescript("ALTER TABLE documents DROP COLUMN themes; ALTER TABLE documents DROP COLUMN theme_scores; "
+                       "DELETE FROM record_themes WHERE record_table = 'documents'; "
+                       "UPDATE store_meta SET value = '1.2.0' WHERE key = 'schema_version';")
+    conn.close()
+    with StoreWriter(path):
+        pass
+    conn = open_store(path)
+    themes, scores = conn.execute("SELECT themes, theme_scores FROM documents").fetchone()
+    assert json.loads(themes) == ["detention", "covid"]  # 3 sentences; 1 of 4 is 25 % (>= 10 %)
+    assert json.loads(scores)["detention"] == 0.75 and json.loads(scores)["covid"] == 0.25
+    assert {r[0] for r in conn.execute("SELECT theme FROM record_themes WHERE record_table = 'documents'")} == {
+        "detention", "covid"}

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.records import THEMES, Statement
 from pipeline.themes.data import default_data_paths, load_examples, load_taxonomy
+from pipeline.themes.features import CONTEXT_FEATURES
 from pipeline.themes.model import ModelError, ThemeClassifier, default_model_path
 from pipeline.themes.statements import classify_sentences as extract_statements
 from pipeline.themes.training import THRESHOLD_BOUNDS, train
@@ -35,7 +36,7 @@ def themes_of(classifier: ThemeClassifier, text: str, context: str = "") -> list
 def test_artifact_loads_once_and_is_small(classifier):
     path = default_model_path()
     assert path == REPO / "pipeline" / "resources" / "themes" / "themes.joblib"  # a package resource
-    assert path.stat().st_size < 5_000_000
+    assert path.stat().st_size < 7_000_000  # 6.0 MB: vocabularies of 12,467 sentences, float32 weights
     assert (path.parent / "MODEL_CARD.md").exists()
     assert ThemeClassifier.load() is classifier  # cached per process
     assert set(classifier.thresholds) == set(THEMES)
@@ -126,11 +127,12 @@ def test_scores_and_thresholds_are_applied(classifier):
         assert all(0.0 <= s <= 1.0 and round(s, 4) == s for s in scores.values())
         assert themes == [t for t in THEMES if scores[t] >= classifier.thresholds[t]]
     # the same model with every threshold raised above the scores assigns nothing
-    strict = ThemeClassifier(classifier.model, {t: 1.01 for t in THEMES})
+    strict = ThemeClassifier(classifier.model, {t: 1.01 for t in THEMES}, context=classifier.context)
     assert [themes for themes, _ in strict.predict(texts)] == [[], []]
     # ... and with a threshold lowered below a score, assigns that theme
     market_score = results[0][1]["covid"]
-    lenient = ThemeClassifier(classifier.model, {**classifier.thresholds, "covid": market_score / 2})
+    lenient = ThemeClassifier(classifier.model, {**classifier.thresholds, "covid": market_score / 2},
+                              context=classifier.context)
     assert "covid" in lenient.predict(texts[:1])[0][0]
 
 
@@ -152,15 +154,18 @@ def test_context_can_supply_the_theme(classifier):
 
 
 class SpyClassifier:
-    """Wraps a classifier and records every predict call."""
+    """Wraps a classifier and records the sentences and contexts of every document call."""
 
     def __init__(self, inner: ThemeClassifier):
         self.inner = inner
-        self.calls: list[tuple[list[str], list[str] | None]] = []
+        self.calls: list[tuple[list[str], list[str]]] = []
 
-    def predict(self, texts, contexts=None, lemmas=None):
-        self.calls.append((list(texts), None if contexts is None else list(contexts)))
-        return self.inner.predict(texts, contexts, lemmas)
+    def document_proba(self, sentences):
+        self.calls.append(([s["text"] for s in sentences], [s["context"] for s in sentences]))
+        return self.inner.document_proba(sentences)
+
+    def themes_and_scores(self, proba):
+        return self.inner.themes_and_scores(proba)
 
 
 def test_statements_offsets_exact_and_one_per_sentence(nlp, classifier):
@@ -225,84 +230,82 @@ def test_statements_of_empty_doc(nlp, classifier):
 # ------------------------------------------------------------------- training
 
 
-def test_training_is_deterministic(tmp_path):
+def test_training_is_deterministic_and_reads_context(small_real, tmp_path):
     rows = [json.loads(line) for line in
             (REPO / "data" / "themes" / "train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     subset = tmp_path / "subset.jsonl"
     subset.write_text("\n".join(json.dumps(r) for r in rows[::12]) + "\n", encoding="utf-8")
     no_corrections = tmp_path / "corrections.jsonl"  # the repository's corrections must not leak in
-    # validation=False: thresholds from cross-validation only (the real validation set is tested below)
-    first = train([subset], tmp_path / "a", corrections=no_corrections, validation=False)
-    second = train([subset], tmp_path / "b", corrections=no_corrections, validation=False)
+    first = train([subset], tmp_path / "a", corrections=no_corrections, real_dirs=[small_real], folds=2)
+    second = train([subset], tmp_path / "b", corrections=no_corrections, real_dirs=[small_real], folds=2)
     assert (tmp_path / "a" / "themes.joblib").exists() and (tmp_path / "a" / "MODEL_CARD.md").exists()
-    assert first["thresholds"] == second["thresholds"]
-    assert first["cv"] == second["cv"]
+    assert first["thresholds"] == second["thresholds"] and first["cv"] == second["cv"]
+    assert first["real_documents"] == 4 and first["real_sentences"] > 300
+    model = ThemeClassifier.load(tmp_path / "a" / "themes.joblib")
+    assert model.context is not None and model.context.coef.shape == (len(THEMES), len(CONTEXT_FEATURES))
     probe = ["Aid trucks were stopped at the crossing.", "He was arrested at his home in 2012.",
              "The budget was approved by the board."]
-    a = ThemeClassifier.load(tmp_path / "a" / "themes.joblib").predict(probe)
-    b = ThemeClassifier.load(tmp_path / "b" / "themes.joblib").predict(probe)
-    assert a == b
+    assert model.predict(probe) == ThemeClassifier.load(tmp_path / "b" / "themes.joblib").predict(probe)
+    card = (tmp_path / "a" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Context model (second stage)" in card and "4 real publications" in card
 
 
-def test_validation_thresholds_use_real_sentences_only_with_enough_positives(monkeypatch):
-    """A theme with enough real positives gets the threshold best there; the others keep the fallback."""
-    from pipeline.themes import training as themes_classifier
+def test_thresholds_take_the_middle_of_the_best_f1():
+    from pipeline.themes.training import choose_thresholds
 
-    rng = np.random.default_rng(0)
-    n = 200
-    Y = np.zeros((n, len(THEMES)), dtype=int)
-    Y[:40, 0] = 1  # normalisation: 40 real positives, scored 0.25-0.45 (real text scores low)
-    Y[:3, 1] = 1  # refugee_returns: 3 positives, too few to choose a threshold on
-    proba = rng.uniform(0.0, 0.15, size=Y.shape)
-    proba[:40, 0] = rng.uniform(0.25, 0.45, size=40)
-    proba[:3, 1] = 0.9
-    monkeypatch.setattr(themes_classifier, "gold_scores", lambda classifier, gold_dir, skipped=None: (Y, proba))
-    fallback = {theme: 0.5 for theme in THEMES}
-    thresholds, summary = themes_classifier.validation_thresholds(None, "gold", fallback)
-    assert 0.15 < thresholds["normalisation"] <= 0.25  # separates the positives from the rest
-    assert summary["per_theme"]["normalisation"]["source"] == "validation"
-    assert summary["per_theme"]["normalisation"]["f1"] == 1.0
-    assert thresholds["refugee_returns"] == 0.5
-    assert summary["per_theme"]["refugee_returns"] == {**summary["per_theme"]["refugee_returns"],
-                                                        "support": 3, "source": "cross-validation"}
-    assert summary["micro_f1"] > summary["micro_f1_cv_thresholds"]
+    Y = np.array([[1], [1], [0], [0]])
+    proba = np.array([[0.9], [0.6], [0.3], [0.1]])
+    [threshold] = choose_thresholds(Y, proba)
+    assert 0.3 < threshold <= 0.6  # every threshold in (0.3, 0.6] separates them: the median of the ties
 
 
-def test_gold_scores_are_the_pipeline_scores_of_each_gold_sentence(shared_corpus, nlp, classifier, tmp_path):
-    from pipeline.evaluate import load_gold
-    from pipeline.ingest import read_document
-    from pipeline.themes.training import default_validation_dir, gold_scores
+def test_context_features_read_neighbours_paragraph_and_document():
+    from pipeline.themes.features import context_features
 
-    [source_gold] = default_validation_dir().glob("036_*.json")  # the G7 statement, 9 sentences
-    gold = json.loads(source_gold.read_text(encoding="utf-8"))
-    gold["source"] = str((source_gold.parent / gold["source"]).resolve())
-    (tmp_path / source_gold.name).write_text(json.dumps(gold), encoding="utf-8")
-    Y, proba = gold_scores(classifier, tmp_path)
-    [doc] = load_gold(tmp_path)
-    document = read_document(doc.source, {"published": doc.published})
-    statements = extract_statements(nlp(document.text), classifier)
-    assert [(s.start, s.end) for s in statements] == [(a["start"], a["end"]) for a in doc.annotations]
-    assert np.allclose(proba, [[s.scores[t] for t in THEMES] for s in statements])
-    assert (Y == [[int(t in a["themes"]) for t in THEMES] for a in doc.annotations]).all()
-    assert Y[:, THEMES.index("accountability")].sum() == 1  # "holding the Assad regime accountable"
+    scores = np.array([[0.9, 0.0], [0.1, 0.0], [0.2, 0.8], [0.0, 0.4]])
+    features = context_features(scores, paragraphs=[0, 0, 1, 1], headings=["", "", "B", "B"], lengths=[9, 4, 5, 5])
+    assert features.shape == (4, 2, len(CONTEXT_FEATURES))
+    column = {name: k for k, name in enumerate(CONTEXT_FEATURES)}
+    assert features[1, 0, column["previous"]] == 0.9 and features[0, 0, column["previous"]] == 0.0
+    assert features[1, 0, column["paragraph"]] == pytest.approx(0.9)  # the rest of its paragraph
+    assert features[3, 1, column["section"]] == pytest.approx(0.6)  # its section, "B"
+    assert features[0, 1, column["document"]] == pytest.approx(0.3)
+    assert features[2, 0, column["position"]] == pytest.approx(2 / 3)
+    assert features[1, 0, column["own"]] < features[0, 0, column["own"]]  # a logit
 
 
-def test_gold_scores_skip_a_document_whose_text_changed_only_when_asked(shared_corpus, classifier, tmp_path):
-    """A reader change (e.g. a new PDF extractor) moves offsets: validation leaves that document out
-    and names it, instead of dropping the whole validation set; plain scoring still refuses it."""
-    from pipeline.evaluate import GoldError
-    from pipeline.themes.training import default_validation_dir, gold_scores
+def test_the_context_model_lifts_a_sentence_in_a_document_about_its_theme(classifier, nlp):
+    """The same neutral sentence, in a document about Covid-19 and in one about a storm."""
+    from pipeline.themes.features import document_sentences
 
-    [source_gold] = default_validation_dir().glob("036_*.json")
-    gold = json.loads(source_gold.read_text(encoding="utf-8"))
-    gold["source"] = str((source_gold.parent / gold["source"]).resolve())
-    gold["doc_id"] = "0000000000000000"  # as if the text had changed since labelling
-    (tmp_path / source_gold.name).write_text(json.dumps(gold), encoding="utf-8")
-    skipped: list[str] = []
-    Y, proba = gold_scores(classifier, tmp_path, skipped)
-    assert skipped == [source_gold.name] and len(Y) == 0 and len(proba) == 0
-    with pytest.raises(GoldError):
-        gold_scores(classifier, tmp_path)
+    neutral = "The people are now quarantining in their tents."
+    covid = ("Covid-19 reaches the camps\n\nThe first cases of Covid-19 were confirmed in the camp on Monday. "
+             "Testing capacity is tiny and there are no intensive care beds for coronavirus patients. "
+             f"{neutral}\n\nVaccines have not arrived and the outbreak is spreading.")
+    storm = ("Storm hits the coast\n\nThe storm destroyed roads and bridges on Monday. Rivers flooded the "
+             f"valley. {neutral}\n\nThe harvest is lost and prices are rising.")
+    j = THEMES.index("covid")
+
+    def score(text):
+        sentences = document_sentences(nlp(text), text)
+        row = next(i for i, s in enumerate(sentences) if s["text"] == neutral)
+        return classifier.document_proba(sentences)[row, j]
+
+    in_covid, in_storm = score(covid), score(storm)
+    assert in_covid >= classifier.thresholds["covid"]
+    assert in_covid - in_storm >= 0.1, (in_covid, in_storm)  # the document, not the word, makes the difference
+
+
+def test_document_themes_need_three_sentences_or_a_tenth():
+    from pipeline.records import document_themes
+
+    themes, scores = document_themes([["detention"]] * 3 + [[]] * 37)  # 3 of 40
+    assert themes == ["detention"] and scores["detention"] == 0.075
+    themes, _ = document_themes([["covid"]] * 2 + [[]] * 38)  # 2 of 40: a passing mention
+    assert themes == []
+    themes, _ = document_themes([["covid"], [], [], [], [], []])  # 1 of 6: a short document about it
+    assert themes == ["covid"]
+    assert document_themes([]) == ([], {t: 0.0 for t in THEMES})
 
 
 # ------------------------------------------------------------ seed document

@@ -168,3 +168,15 @@ def test_weekly_chart_has_a_bar_slot_for_every_week():
     labels, every = _period_labels(days, "week")
     assert every == ["2021-12-20", "2021-12-27", "2022-01-03", "2022-01-10"]
     assert Counter(labels) == {"2021-12-20": 2, "2022-01-10": 1}
+
+
+def test_documents_by_theme_lists_the_documents_about_each_theme(sample_report):
+    import json
+
+    store, page, _ = sample_report
+    rows = page.xpath('//table[@id="document-themes-table"]/tbody/tr')
+    listed = {row.xpath("td")[0].text_content(): int(row.xpath("td")[1].text_content()) for row in rows}
+    documents = stored(store, "SELECT themes FROM documents WHERE status = 'ok'")
+    expected = Counter(theme for doc in documents for theme in json.loads(doc["themes"]))
+    assert listed == dict(expected)
+    assert "covid" in listed

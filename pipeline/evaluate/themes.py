@@ -18,7 +18,10 @@ Scores
   theme decisions;
   ``exact_match``: share of sentences whose predicted theme set equals the gold set.
 - Rows: ``all`` (macro/micro F1, exact match, counts), one row per theme (``theme:<id>``),
-  then one row per document type.
+  one row per document type, then ``documents``: document themes
+  (:func:`pipeline.records.document_themes` of the predicted sentence themes against the same
+  rule applied to the gold sentence labels), precision/recall/F1 pooled over (document, theme)
+  decisions and the share of documents whose theme set is exact.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from pipeline.evaluate import (
     match_spans,
     overlaps_any,
 )
-from pipeline.records import THEMES
+from pipeline.records import THEMES, document_themes
 
 __all__ = ["evaluate", "sentence_pairs"]
 
@@ -125,4 +128,19 @@ def evaluate(pairs: Sequence[tuple[GoldDocument, Any]]) -> Report:
         if group == "all":
             continue
         rows.append({"group": group, **_summary(*_score(group_pairs), all_themes=False)})
+    rows.append({"group": "documents", **_document_scores(pairs)})
     return Report(task="themes", n_documents=len(pairs), rows=rows, errors=errors)
+
+
+def _document_scores(pairs: Sequence[tuple[GoldDocument, Any]]) -> dict[str, Any]:
+    counts, exact = Counts(), Accuracy()
+    for gold, result in pairs:
+        expected = set(document_themes([list(a.get("themes", [])) for a in gold.annotations])[0])
+        predicted = set(document_themes([list(s.themes) for s in result.statements])[0])
+        counts.tp += len(expected & predicted)
+        counts.fp += len(predicted - expected)
+        counts.fn += len(expected - predicted)
+        exact.add(expected == predicted)
+    return {"precision": round(counts.precision, 4), "recall": round(counts.recall, 4),
+            "f1": round(counts.f1, 4), "support": counts.tp + counts.fn, "tp": counts.tp,
+            "fp": counts.fp, "fn": counts.fn, "exact_match": round(exact.value, 4)}

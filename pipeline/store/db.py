@@ -31,17 +31,22 @@ class StoreLocked(StoreError):
     """Another process holds the store: a run writing it, or ``serve`` reading it."""
 
 
-# Store versions the writer upgrades in place (see :func:`migrate`): version -> SQL steps.
+# Store versions the writer upgrades in place (see :func:`migrate`): version -> (next version, SQL
+# steps), applied one after the other up to SCHEMA_VERSION.
 # 1.1.0 -> 1.2.0 adds documents.error_kind (filled from the error message's "kind: " prefix)
 # and the runs/outcomes tables, which ddl() creates.
+# 1.2.0 -> 1.3.0 adds documents.themes and documents.theme_scores, computed from the stored
+# sentences (pipeline.store.writer.refresh_document_themes).
 _ERROR_KIND_FROM_MESSAGE = (
     "UPDATE documents SET error_kind = CASE "
     "WHEN error LIKE 'analysis failed:%' THEN 'analysis' "
     "WHEN substr(error, 1, instr(error, ':') - 1) IN ({kinds}) THEN substr(error, 1, instr(error, ':') - 1) "
     "ELSE 'corrupt' END WHERE status = 'error'"
 )
-MIGRATIONS: dict[str, tuple[str, ...]] = {
-    "1.1.0": ("ALTER TABLE documents ADD COLUMN error_kind TEXT", _ERROR_KIND_FROM_MESSAGE),
+MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "1.1.0": ("1.2.0", ("ALTER TABLE documents ADD COLUMN error_kind TEXT", _ERROR_KIND_FROM_MESSAGE)),
+    "1.2.0": ("1.3.0", ("ALTER TABLE documents ADD COLUMN themes TEXT DEFAULT '[]'",
+                        "ALTER TABLE documents ADD COLUMN theme_scores TEXT DEFAULT '{{}}'")),  # {{}}: str.format
 }
 
 
@@ -124,12 +129,18 @@ def migrate(conn: sqlite3.Connection) -> str | None:
     version = stored_schema_version(conn)
     if version not in MIGRATIONS:
         return None
+    from pipeline.store.writer import refresh_document_themes
+
     kinds = ", ".join(f"'{kind}'" for kind in ERROR_KINDS)  # constants, not user input
     with transaction(conn):
-        for statement in MIGRATIONS[version]:
-            conn.execute(statement.format(kinds=kinds))
+        step = version
+        while step in MIGRATIONS:
+            step, statements = MIGRATIONS[step]
+            for statement in statements:
+                conn.execute(statement.format(kinds=kinds))
         for statement in ddl():  # new tables and indexes (all IF NOT EXISTS)
             conn.execute(statement)
+        refresh_document_themes(conn)  # documents' themes from their stored sentences (1.3.0)
         conn.executemany("INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", [
             ("schema_version", SCHEMA_VERSION), (f"migrated_from_{version}", _now())])
     return version

@@ -31,7 +31,7 @@ RECORD_CLASSES = {table: rt.record for table, rt in RECORD_TYPES.items() if rt.r
 DOCUMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("doc_id", "TEXT"), ("source", "TEXT"), ("title", "TEXT"), ("organisation", "TEXT"),
     ("published", "TEXT"), ("language", "TEXT"), ("text", "TEXT"), ("n_words", "INTEGER"),
-    ("status", "TEXT"), ("error", "TEXT"), ("error_kind", "TEXT"),
+    ("status", "TEXT"), ("error", "TEXT"), ("error_kind", "TEXT"), ("themes", "TEXT"), ("theme_scores", "TEXT"),
 )
 
 # the id field that makes (doc_id, id) unique; entities have none (rowid only)
@@ -93,7 +93,7 @@ def json_columns(table: str) -> frozenset[str]:
     return frozenset(DERIVED_JSON_COLUMNS.get(table, ()))
 
 
-DERIVED_JSON_COLUMNS = {"speakers": ("aliases", "roles", "organisations")}
+DERIVED_JSON_COLUMNS = {"speakers": ("aliases", "roles", "organisations"), "documents": ("themes", "theme_scores")}
 
 
 def _record_table_ddl(table: str) -> str:

@@ -166,8 +166,9 @@ def search(
     query : str or None
         FTS5 query: words (all must match, stemmed), ``"a phrase"``, ``OR``, ``NOT``, ``word*``.
         None or empty: filters only, newest publications first.
-    target : {"quotes", "statements", "claims"}
-        What to search; claims are found through the sentence that states them.
+    target : {"quotes", "claims", "statements", "documents"}
+        What to search; claims are found through the sentence that states them, documents through
+        their sentences (:func:`search_documents`).
     speaker, org, theme, date_from, date_to, source : str, optional
         Filters: speaker name (quotes; across documents), speaker organisation (quotes) or
         publishing organisation (others), theme, publication date bounds (inclusive;
@@ -190,6 +191,11 @@ def search(
     """
     if target not in TARGETS:
         raise SearchError(f"unknown target {target!r}: choose from {', '.join(TARGETS)}")
+    if target == "documents":
+        if speaker or source:
+            raise SearchError("--speaker and --source apply to quotes, statements and claims, not documents")
+        return search_documents(store, query, org=org, theme=theme, date_from=date_from, date_to=date_to,
+                                limit=limit, highlight=highlight)
     where, params = _filters(target, speaker=speaker, org=org, theme=theme, date_from=date_from,
                              date_to=date_to, source=source)
     alias = _RECORD[target][0]
@@ -229,5 +235,91 @@ def search(
         hit["themes"] = json.loads(hit["themes"]) if hit.get("themes") else []
         if hit["snippet"] is None:
             hit["snippet"] = hit.get("sentence") or hit["text"]
+        hits.append(hit)
+    return hits
+
+
+DOCUMENT_SCAN = 50  # sentence hits read per document asked for: documents ranked by their best sentence
+
+
+def _document_filters(*, org, theme, date_from, date_to) -> tuple[list[str], dict]:
+    where, params = ["d.status = 'ok'"], {}
+    if org:
+        params["org"] = like_pattern(org)
+        where.append("d.organisation LIKE :org ESCAPE '\\'")
+    if theme:
+        if theme not in THEMES:
+            raise SearchError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
+        params["theme"] = theme
+        where.append("EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = 'documents' "
+                     "AND rt.doc_id = d.doc_id AND rt.theme = :theme)")
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value and not _DATE.match(value):
+            raise SearchError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    if date_from:
+        params["date_from"] = date_from
+        where.append("d.published >= substr(:date_from, 1, length(d.published))")
+    if date_to:
+        params["date_to"] = date_to
+        where.append("substr(d.published, 1, length(:date_to)) <= :date_to")
+    return where, params
+
+
+def search_documents(store: str | Path | sqlite3.Connection, query: str | None, *, org: str | None = None,
+                     theme: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                     limit: int = 20, highlight: tuple[str, str] = ("**", "**")) -> list[dict[str, Any]]:
+    """Publications: those whose sentences match ``query``, best matching sentence first (bm25), or
+    with no query, every publication the filters keep, newest first.
+
+    ``theme`` keeps the documents *about* a theme (``documents.themes``: at least 3 of their
+    sentences or 10 % of them carry it), not every document with one sentence on it.
+    """
+    import json
+
+    where, params = _document_filters(org=org, theme=theme, date_from=date_from, date_to=date_to)
+    params["limit"] = int(limit)
+    columns = ("d.doc_id, d.title, d.organisation, d.published, d.source AS source_path, d.themes, "
+               "d.theme_scores, d.n_words")
+    own = not isinstance(store, sqlite3.Connection)
+    conn = open_store(store) if own else store
+    try:
+        if query and query.strip():
+            # the best sentences first, then one row per document: bm25 cannot be aggregated
+            params.update(query=query, scan=int(limit) * DOCUMENT_SCAN)
+            best: dict[str, float] = {}
+            for doc_id, score in conn.execute(
+                    "SELECT s.doc_id, bm25(statements_fts) AS score FROM statements_fts "
+                    "JOIN statements s ON s.rowid = statements_fts.rowid JOIN documents d ON d.doc_id = s.doc_id "
+                    f"WHERE statements_fts MATCH :query AND {' AND '.join(where)} ORDER BY score LIMIT :scan", params):
+                best.setdefault(doc_id, score)
+            ranked = list(best.items())[:int(limit)]
+            rows = []
+            for doc_id, score in ranked:
+                row = conn.execute(
+                    f"SELECT {columns}, snippet(statements_fts, 0, :open, :close, '…', {SNIPPET_TOKENS}) AS snippet, "
+                    ":score AS score FROM statements_fts JOIN statements s ON s.rowid = statements_fts.rowid "
+                    "JOIN documents d ON d.doc_id = s.doc_id WHERE statements_fts MATCH :query AND s.doc_id = :doc_id "
+                    "ORDER BY bm25(statements_fts) LIMIT 1",
+                    {"query": query, "open": highlight[0], "close": highlight[1], "score": score,
+                     "doc_id": doc_id}).fetchone()
+                rows.append(row)
+        else:
+            rows = conn.execute(f"SELECT {columns}, NULL AS snippet, NULL AS score FROM documents d "
+                                f"WHERE {' AND '.join(where)} ORDER BY d.published DESC, d.doc_id LIMIT :limit",
+                                params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if query:
+            raise SearchError(f"invalid search query {query!r} ({exc}). Use plain words (all must match), "
+                              f'"a phrase" in double quotes, OR / NOT between words, word* for a prefix.') from None
+        raise
+    finally:
+        if own:
+            conn.close()
+    hits = []
+    for row in rows:
+        hit = dict(row)
+        hit["themes"] = json.loads(hit["themes"] or "[]")
+        hit["theme_scores"] = json.loads(hit["theme_scores"] or "{}")
+        hit["snippet"] = hit["snippet"] or ""  # no query: no matching sentence
         hits.append(hit)
     return hits

@@ -74,8 +74,8 @@ def optimise_fts(conn: sqlite3.Connection) -> None:
 
 
 def theme_rows(table: str, doc_id: str, rows: Iterable[dict]) -> Iterator[tuple[str, str, str, str]]:
-    """(record_table, doc_id, record_id, theme) for every theme of every row."""
-    id_field = RECORD_ID[table]
+    """(record_table, doc_id, record_id, theme) for every theme of every row (a document's id is its doc_id)."""
+    id_field = RECORD_ID.get(table, "doc_id")
     for row in rows:
         for theme in row.get("themes") or ():
             yield table, doc_id, row[id_field], theme
@@ -299,6 +299,26 @@ class StoreWriter:
         return table_counts(self.conn)
 
 
+def refresh_document_themes(conn: sqlite3.Connection, doc_ids: Iterable[str] | None = None) -> None:
+    """Set ``documents.themes``/``theme_scores`` (and their ``record_themes`` rows) from the stored
+    sentences of the documents ``doc_ids`` (default: every document); call inside a transaction."""
+    import json
+
+    from pipeline.records import document_themes
+
+    if doc_ids is None:
+        doc_ids = [r[0] for r in conn.execute("SELECT doc_id FROM documents")]
+    for doc_id in doc_ids:
+        sentence_themes = [json.loads(r[0] or "[]") for r in conn.execute(
+            "SELECT themes FROM statements WHERE doc_id = ?", (doc_id,))]
+        themes, scores = document_themes(sentence_themes) if sentence_themes else ([], {})
+        conn.execute("UPDATE documents SET themes = ?, theme_scores = ? WHERE doc_id = ?",
+                     (json.dumps(themes), json.dumps(scores), doc_id))
+        conn.execute("DELETE FROM record_themes WHERE record_table = 'documents' AND doc_id = ?", (doc_id,))
+        conn.executemany("INSERT INTO record_themes VALUES ('documents', ?, ?, ?)",
+                         [(doc_id, doc_id, theme) for theme in themes])
+
+
 def _themes_of_span(start: int, end: int, statements: list[tuple[int, int, list[str]]]) -> list[str]:
     """Themes of the sentences a span overlaps, without repeats (as :func:`pipeline.themes.statements.themes_of_span` assigns them)."""
     themes: list[str] = []
@@ -361,6 +381,7 @@ def _set_statement_themes(conn, updates) -> int:
                              "AND record_id = ?", (doc_id, statement_id))
                 conn.executemany("INSERT INTO record_themes VALUES ('statements', ?, ?, ?)",
                                  [(doc_id, statement_id, t) for t in themes])
+        refresh_document_themes(conn, touched)
         for doc_id in touched:
             statements = [(r["start"], r["end"], json.loads(r["themes"])) for r in conn.execute(
                 'SELECT start, "end", themes FROM statements WHERE doc_id = ? ORDER BY start', (doc_id,))]

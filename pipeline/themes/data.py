@@ -1,4 +1,8 @@
 """Training data of the theme model: labelled sentences, read and checked, with their contexts.
+
+Two sources: sentences written for the project (``data/themes/*.jsonl``, :func:`load_examples`)
+and real publications labelled sentence by sentence (gold folders of offsets,
+:func:`gold_sentences`), read as the pipeline reads them, with each sentence's context.
 """
 from __future__ import annotations
 
@@ -21,7 +25,6 @@ SAME_THEME_CONTEXT = 0.7  # share of synthetic contexts on the same theme (see w
 NO_CONTEXT = 0.15  # share of sentences trained without any context
 
 
-# CV noise push thresholds up to 0.74, which cost recall on the real development set; docs/themes.md)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -157,3 +160,45 @@ def as_frame(texts: Sequence[str], contexts: Sequence[str] | None,
               lemmas: Sequence[str] | None = None) -> pd.DataFrame:
     """The model's input table: columns ``text``, ``context`` and ``lemmas``."""
     return pd.DataFrame(as_columns(texts, contexts, lemmas))
+
+
+SENTENCE_COLUMNS = ("doc", "doc_type", "index", "start", "end", "paragraph", "text", "lemmas", "context",
+                    "heading", "paragraph_text", "opening")
+
+
+def gold_sentences(gold_dirs: Iterable[str | Path], nlp=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every labelled sentence of gold folders of real documents, with its features and labels.
+
+    The documents are read and parsed as the pipeline does (a document whose text changed since it
+    was labelled raises :class:`~pipeline.evaluate.GoldTextChanged`); each gold sentence must be a
+    sentence of the parse (same offsets), which the labelling sheets guarantee.
+
+    Returns
+    -------
+    X : pandas.DataFrame
+        Columns :data:`SENTENCE_COLUMNS`, in document order.
+    Y : numpy.ndarray of shape (n_sentences, len(THEMES))
+    """
+    from pipeline.analysis import parse
+    from pipeline.evaluate import GoldError, load_gold, read_gold_document
+    from pipeline.nlp import load_nlp
+    from pipeline.themes.features import document_sentences, paragraph_and_opening
+
+    nlp = nlp or load_nlp()
+    golds = [gold for folder in gold_dirs for gold in load_gold(folder)]
+    documents = [read_gold_document(gold) for gold in golds]
+    rows, labels = [], []
+    for gold, document, doc in zip(golds, documents, parse(nlp, (d.text for d in documents))):
+        rows_of_doc = document_sentences(doc, document.text)
+        paragraph_texts, openings = paragraph_and_opening(rows_of_doc)
+        sentences = {(r["start"], r["end"]): {**r, "paragraph_text": p, "opening": o}
+                     for r, p, o in zip(rows_of_doc, paragraph_texts, openings)}
+        for annotation in gold.annotations:
+            row = sentences.get((annotation["start"], annotation["end"]))
+            if row is None:
+                raise GoldError(f"{gold.gold_path}: {annotation['start']}:{annotation['end']} is not a sentence "
+                                "of the document as the pipeline splits it")
+            rows.append({"doc": gold.gold_path.stem, "doc_type": gold.doc_type, **row})
+            labels.append([int(theme in annotation.get("themes", [])) for theme in THEMES])
+    return (pd.DataFrame(rows, columns=list(SENTENCE_COLUMNS)),
+            np.asarray(labels, dtype=int).reshape(-1, len(THEMES)))

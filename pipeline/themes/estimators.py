@@ -27,6 +27,10 @@ CONTEXT_WEIGHT = 0.6  # the previous sentence informs, but must not decide, the 
 
 
 LEMMA_WEIGHT = 0.7  # lemmas overlap the word n-grams; weighting them fully double-counts words
+# the sentence's paragraph and its document's opening (issue 16: chosen in document-grouped
+# cross-validation on real documents, docs/themes.md "Context in the model")
+PARAGRAPH_WEIGHT = 0.5
+OPENING_WEIGHT = 0.3
 
 
 class ContextVectorizer(TfidfVectorizer):
@@ -79,13 +83,13 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         return np.asarray([f"wordllama_{i}" for i in range(wordllama_model()[0].shape[1])], dtype=object)
 
 
-FEATURE_SETS: tuple[str, ...] = ("full", "char_3_4", "no_char", "words_only", "char_3_4_emb", "no_char_emb")
+FEATURE_SETS: tuple[str, ...] = ("full", "char_3_4", "no_char", "words_only", "char_3_4_emb", "no_char_emb", "document")
 
 
-CHAR_NGRAMS = {"full": (3, 5), "char_3_4": (3, 4), "char_3_4_emb": (3, 4)}  # character n-grams per feature set
+CHAR_NGRAMS = {"full": (3, 5), "char_3_4": (3, 4), "char_3_4_emb": (3, 4), "document": (3, 4)}  # character n-grams per feature set
 
 
-EMBEDDING_SETS = ("char_3_4_emb", "no_char_emb")  # feature sets with WordLlama sentence embeddings
+EMBEDDING_SETS = ("char_3_4_emb", "no_char_emb", "document")  # feature sets with WordLlama sentence embeddings
 
 
 # Weights chosen on cross-validation and the real validation set (docs/themes.md, "Third attempt"):
@@ -97,10 +101,10 @@ EMBEDDING_WEIGHT = 0.3  # weight of the sentence's embedding block
 CONTEXT_EMBEDDING_WEIGHT = 0.2  # weight of the context's embedding block
 
 
-# Shipped: char_3_4 (as accurate as "full" and a third cheaper) plus WordLlama sentence and context
-# embeddings, better than char_3_4 in cross-validation (0.911 vs 0.904 macro-F1) and on the real
-# validation set (micro-F1 0.710 vs 0.699, within its noise; docs/themes.md).
-DEFAULT_FEATURES = "char_3_4_emb"
+# Shipped: char_3_4_emb (character 3-4-grams and WordLlama sentence and context embeddings) plus the
+# sentence's paragraph and its document's opening, better in document-grouped cross-validation on
+# real documents (docs/themes.md, "Context in the model").
+DEFAULT_FEATURES = "document"
 
 
 def build_features(feature_set: str = DEFAULT_FEATURES, embedding_weight: float | None = None,
@@ -134,6 +138,10 @@ def build_features(feature_set: str = DEFAULT_FEATURES, embedding_weight: float 
                                                sublinear_tf=True, min_df=2, max_features=30000,
                                                strip_accents=None), "text"))
         weights["char"] = 1.0
+    if feature_set == "document":  # the sentence's paragraph and its document's opening
+        blocks.append(("paragraph", ContextVectorizer(sublinear_tf=True), "paragraph"))
+        blocks.append(("opening", ContextVectorizer(sublinear_tf=True), "opening"))
+        weights["paragraph"], weights["opening"] = PARAGRAPH_WEIGHT, OPENING_WEIGHT
     if feature_set in EMBEDDING_SETS:  # dense blocks last (the fast path relies on this order)
         emb = EMBEDDING_WEIGHT if embedding_weight is None else embedding_weight
         ctx = CONTEXT_EMBEDDING_WEIGHT if context_embedding_weight is None else context_embedding_weight

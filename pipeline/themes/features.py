@@ -97,14 +97,125 @@ def sentence_contexts(text: str, spans: Sequence[tuple[int, int, str]]) -> list[
 
 
 def as_columns(texts: Sequence[str], contexts: Sequence[str] | None,
-                lemmas: Sequence[str] | None = None) -> dict[str, list[str]]:
-    if contexts is None:
-        contexts = [""] * len(texts)
-    if len(contexts) != len(texts):
-        raise ValueError(f"got {len(texts)} texts but {len(contexts)} contexts")
+               lemmas: Sequence[str] | None = None, paragraphs: Sequence[str] | None = None,
+               openings: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The model's input columns: ``text``, ``context``, ``lemmas``, ``paragraph`` (the sentence's
+    whole paragraph) and ``opening`` (its document's opening sentences); a missing column is
+    empty text, missing lemmas are computed with spaCy."""
+    n = len(texts)
     texts = [t or "" for t in texts]
     if lemmas is None:
         lemmas = linguistic_strings(texts)
-    if len(lemmas) != len(texts):
-        raise ValueError(f"got {len(texts)} texts but {len(lemmas)} lemma strings")
-    return {"text": texts, "context": [c or "" for c in contexts], "lemmas": list(lemmas)}
+    columns = {"text": texts}
+    for name, values in (("context", contexts), ("lemmas", lemmas), ("paragraph", paragraphs),
+                         ("opening", openings)):
+        values = [""] * n if values is None else [v or "" for v in values]
+        if len(values) != n:
+            raise ValueError(f"got {n} texts but {len(values)} {name} values")
+        columns[name] = values
+    return columns
+
+
+# --- a sentence in its document ------------------------------------------------------------------
+
+OPENING_SENTENCES = 3  # the document's opening (title, standfirst): what the whole is about
+
+
+def document_sentences(doc: Doc, text: str) -> list[dict[str, Any]]:
+    """The sentences of a parsed document as the theme model reads them, in order.
+
+    Each: ``index``, ``start``, ``end`` (trimmed of surrounding whitespace), ``paragraph`` (the
+    line it sits on), ``text``, ``lemmas`` (from the document's own parse), ``context`` (its
+    section heading and the sentence before, :func:`sentence_contexts`) and ``heading`` (the
+    section heading alone, or "").
+    """
+    spans, ranges = [], []
+    for sent in doc.sents:
+        raw = text[sent.start_char:sent.end_char]  # sent.text, without rebuilding it
+        stripped = raw.strip()
+        if stripped:
+            start = sent.start_char + len(raw) - len(raw.lstrip())
+            spans.append((start, start + len(stripped), stripped))
+            ranges.append((sent.start, sent.end))
+    if not spans:
+        return []
+    lemmas = linguistic_strings_of_spans(doc, ranges)
+    contexts = sentence_contexts(text, spans)
+    headings = section_headings(text)
+    rows, h = [], -1
+    line = 0
+    previous_start = 0
+    for i, ((start, end, sentence), lemma, context) in enumerate(zip(spans, lemmas, contexts)):
+        while h + 1 < len(headings) and headings[h + 1][0] <= start:
+            h += 1
+        line += text.count("\n", previous_start, start)
+        previous_start = start
+        rows.append({"index": i, "start": start, "end": end, "paragraph": line, "text": sentence,
+                     "lemmas": lemma, "context": context, "heading": headings[h][1] if h >= 0 else ""})
+    return rows
+
+
+def paragraph_and_opening(sentences: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """For each sentence of one document: the text of its whole paragraph, and the document's
+    opening (its first :data:`OPENING_SENTENCES` sentences)."""
+    by_paragraph: dict[int, list[str]] = {}
+    for row in sentences:
+        by_paragraph.setdefault(row["paragraph"], []).append(row["text"])
+    opening = " ".join(row["text"] for row in sentences[:OPENING_SENTENCES])
+    return ([" ".join(by_paragraph[row["paragraph"]]) for row in sentences], [opening] * len(sentences))
+
+
+# the context features of the second stage, per theme (see context_features)
+CONTEXT_FEATURES = ("own", "previous", "next", "window", "paragraph", "section", "document", "document_top",
+                    "length", "position")
+WINDOW = 2  # sentences either side
+DOCUMENT_TOP = 5  # the mean of a document's this many highest scores: how much of it is about the theme
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def context_features(scores: np.ndarray, paragraphs: Sequence[int], headings: Sequence[str],
+                     lengths: Sequence[int]) -> np.ndarray:
+    """The first-stage scores of one document's sentences in their context, per theme.
+
+    Returns an array of shape ``(n_sentences, n_themes, len(CONTEXT_FEATURES))``: the sentence's
+    own score (as a logit), the scores of the sentence before and after, the mean of the
+    :data:`WINDOW` sentences either side, of the rest of its paragraph and of its section, the
+    document's mean and the mean of its :data:`DOCUMENT_TOP` highest scores; then the sentence's
+    length (log of its words) and its position in the document (0 to 1).
+    """
+    S = np.asarray(scores, dtype=float)
+    n, t = S.shape
+    if n == 0:
+        return np.zeros((0, t, len(CONTEXT_FEATURES)))
+    zeros = np.zeros((1, t))
+    previous = np.vstack([zeros, S[:-1]])
+    following = np.vstack([S[1:], zeros])
+    cumulative = np.vstack([zeros, np.cumsum(S, axis=0)])
+    window = np.zeros_like(S)
+    for k in range(n):
+        lo, hi = max(0, k - WINDOW), min(n, k + WINDOW + 1)
+        count = hi - lo - 1
+        if count:
+            window[k] = (cumulative[hi] - cumulative[lo] - S[k]) / count
+    paragraph = np.zeros_like(S)
+    paragraphs = np.asarray(paragraphs)
+    for value in np.unique(paragraphs):
+        rows = paragraphs == value
+        count = rows.sum()
+        if count > 1:
+            paragraph[rows] = (S[rows].sum(axis=0) - S[rows]) / (count - 1)
+    section = np.zeros_like(S)
+    headings = np.asarray(headings, dtype=object)
+    for value in set(headings.tolist()):
+        rows = headings == value
+        section[rows] = S[rows].mean(axis=0)
+    document = np.broadcast_to(S.mean(axis=0), S.shape)
+    top = np.broadcast_to(np.sort(S, axis=0)[-min(DOCUMENT_TOP, n):].mean(axis=0), S.shape)
+    length = np.broadcast_to(np.log1p(np.asarray(lengths, dtype=float))[:, None], S.shape)
+    position = np.broadcast_to((np.arange(n) / max(1, n - 1))[:, None], S.shape)
+    return np.stack([_logit(S), previous, following, window, paragraph, section, document, top, length, position],
+                    axis=2)

@@ -1,12 +1,19 @@
 """The theme model at run time: load the trained artifact, score sentences. No training stack.
 
-The artifact (``themes.joblib``, a package resource: :func:`default_model_path`) holds the
-trained model folded into one linear map: the fitted TF-IDF vectorizers of the sentence, its
-lemmas, its character n-grams and its context, the weights of the WordLlama embedding blocks,
-and per theme the linear SVM's weights and the sigmoid calibration. A theme's calibrated
-probability is ``expit(-(a * (x @ w + c) + b))``; a theme is assigned when it reaches the
-theme's threshold. Training (:mod:`pipeline.themes.training`) writes the artifact; this module
-only needs numpy, scipy and scikit-learn's text vectorizers.
+The artifact (``themes.joblib``, a package resource: :func:`default_model_path`) holds two stages.
+
+1. The sentence model folded into one linear map (:class:`LinearThemeModel`): the fitted TF-IDF
+   vectorizers of the sentence, its lemmas, its character n-grams, its context (section heading
+   and previous sentence), its paragraph and its document's opening, the weights of the
+   WordLlama embedding blocks, and per theme the linear SVM's weights and sigmoid calibration:
+   ``p = expit(-(a * (x @ w + c) + b))``.
+2. The context model (:class:`ContextModel`): per theme, a logistic regression over the first
+   stage's scores of the sentence and of its neighbours, paragraph, section and document
+   (:func:`~pipeline.themes.features.context_features`), blended with the first stage.
+
+A theme is assigned when the final score reaches the theme's threshold. Training
+(:mod:`pipeline.themes.training`) writes the artifact; this module only needs numpy, scipy and
+scikit-learn's text vectorizers.
 """
 from __future__ import annotations
 
@@ -19,11 +26,17 @@ import numpy as np
 
 from pipeline.records import THEMES
 from pipeline.themes.embeddings import embed, wordllama_model
-from pipeline.themes.features import as_columns
+from pipeline.themes.features import (
+    CONTEXT_FEATURES,
+    as_columns,
+    context_features,
+    paragraph_and_opening,
+)
 
 MODEL_FILENAME = "themes.joblib"
 CARD_FILENAME = "MODEL_CARD.md"
-ARTIFACT_FORMAT = 2  # 1: the whole scikit-learn pipeline pickled; 2: the folded linear model
+ARTIFACT_FORMAT = 3  # 1: the scikit-learn pipeline pickled; 2: the folded linear model; 3: plus the context model
+READABLE_FORMATS = (2, 3)
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -67,13 +80,53 @@ class LinearThemeModel:
         return expit(-(self.slopes * scores + self.offsets))
 
     def to_artifact(self) -> dict[str, Any]:
-        return {"blocks": self.blocks, "embeddings": self.embeddings, "weights": self.weights,
+        # float32 halves the artifact; the scores move by about 1e-7, far below any threshold step
+        return {"blocks": self.blocks, "embeddings": self.embeddings, "weights": self.weights.astype(np.float32),
                 "intercepts": self.intercepts, "slopes": self.slopes, "offsets": self.offsets}
 
     @classmethod
     def from_artifact(cls, data: dict[str, Any]) -> "LinearThemeModel":
         return cls(data["blocks"], data["weights"], data["intercepts"], data["slopes"], data["offsets"],
                    data["embeddings"])
+
+
+class ContextModel:
+    """The second stage: each sentence's themes read in its paragraph, section and document.
+
+    Per theme, a logistic regression over :func:`~pipeline.themes.features.context_features`
+    (``coef`` of shape ``(n_themes, n_features)``, ``intercept`` of shape ``(n_themes,)``); the
+    final score is ``blend * context + (1 - blend) * sentence``, so a sentence that never names
+    a theme can carry it from its context, and a passing word in a document about something else
+    weighs less.
+    """
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, blend: float):
+        self.coef, self.intercept, self.blend = np.asarray(coef), np.asarray(intercept), float(blend)
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        """The context model's own probabilities from context features ``(n, n_themes, n_features)``."""
+        from scipy.special import expit
+
+        return expit(np.einsum("ntf,tf->nt", features, self.coef) + self.intercept)
+
+    def predict_proba(self, scores: np.ndarray, paragraphs: Sequence[int], headings: Sequence[str],
+                      lengths: Sequence[int]) -> np.ndarray:
+        """Final scores of one document's sentences from their first-stage ``scores``."""
+        if len(scores) == 0:
+            return np.asarray(scores, dtype=float)
+        context = self.predict_features(context_features(scores, paragraphs, headings, lengths))
+        return self.blend * context + (1 - self.blend) * np.asarray(scores)
+
+    def to_artifact(self) -> dict[str, Any]:
+        return {"coef": self.coef, "intercept": self.intercept, "blend": self.blend,
+                "features": list(CONTEXT_FEATURES)}
+
+    @classmethod
+    def from_artifact(cls, data: dict[str, Any]) -> "ContextModel":
+        if tuple(data.get("features", ())) != CONTEXT_FEATURES:
+            raise ModelError(f"the context model was trained on features {data.get('features')}, "
+                             f"this version computes {CONTEXT_FEATURES}: retrain it")
+        return cls(data["coef"], data["intercept"], data["blend"])
 
 
 class TermCounter:
@@ -173,10 +226,14 @@ class ThemeClassifier:
         Minimum calibrated probability for each theme id.
     metadata : dict, optional
         Training date, data size, library versions, evaluation figures (the model card's source).
+    context : ContextModel, optional
+        The second stage; without it a sentence is scored alone.
     """
 
-    def __init__(self, model: Any, thresholds: dict[str, float], metadata: dict[str, Any] | None = None):
+    def __init__(self, model: Any, thresholds: dict[str, float], metadata: dict[str, Any] | None = None,
+                 context: ContextModel | None = None):
         self.model = model
+        self.context = context
         self.thresholds = {theme: float(thresholds.get(theme, DEFAULT_THRESHOLD)) for theme in THEMES}
         self.metadata = metadata or {}
         if getattr(model, "embeddings", None):
@@ -196,22 +253,53 @@ class ThemeClassifier:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": ARTIFACT_FORMAT, "themes": list(THEMES), "thresholds": self.thresholds,
-                "metadata": self.metadata}
+        data = {"format": ARTIFACT_FORMAT, "themes": list(THEMES), "thresholds": self.thresholds, "metadata": self.metadata}
         if isinstance(self.model, LinearThemeModel):
             data["linear"] = self.model.to_artifact()
         else:
             data["model"] = self.model
+        if self.context is not None:
+            data["context"] = self.context.to_artifact()
         joblib.dump(data, path, compress=3)
         _LOADED.pop(str(path.resolve()), None)  # a later load must see the new model
         return path
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None,
-                      lemmas: Sequence[str] | None = None) -> np.ndarray:
-        """Calibrated probabilities, shape ``(len(texts), len(THEMES))``, in THEMES order."""
+                      lemmas: Sequence[str] | None = None, paragraphs: Sequence[str] | None = None,
+                      openings: Sequence[str] | None = None) -> np.ndarray:
+        """First-stage probabilities of sentences read alone (with the context given), shape
+        ``(len(texts), len(THEMES))``, in THEMES order."""
         if len(texts) == 0:
             return np.zeros((0, len(THEMES)))
-        return self.model.predict_proba(as_columns(texts, contexts, lemmas))
+        return self.model.predict_proba(as_columns(texts, contexts, lemmas, paragraphs, openings))
+
+    def document_proba(self, sentences: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Final probabilities of the sentences of one document, in order: each read with its
+        context, paragraph and the document's opening (first stage), then in its paragraph,
+        section and document (:class:`ContextModel`).
+
+        ``sentences`` are the rows of :func:`~pipeline.themes.features.document_sentences`.
+        """
+        if not sentences:
+            return np.zeros((0, len(THEMES)))
+        paragraph_texts, openings = paragraph_and_opening(sentences)
+        scores = self.predict_proba([s["text"] for s in sentences], [s["context"] for s in sentences],
+                                    [s["lemmas"] for s in sentences], paragraph_texts, openings)
+        if self.context is None:
+            return scores
+        return self.context.predict_proba(scores, [s["paragraph"] for s in sentences],
+                                          [s["heading"] for s in sentences],
+                                          [len(s["text"].split()) for s in sentences])
+
+    def themes_and_scores(self, proba: np.ndarray) -> list[tuple[list[str], dict[str, float]]]:
+        """Per row of probabilities: the themes reaching their thresholds and the rounded scores."""
+        thresholds = self.thresholds
+        results = []
+        for row in proba:
+            scores = {theme: round(float(p), 4) for theme, p in zip(THEMES, row)}
+            themes = [theme for theme, p in zip(THEMES, row) if p >= thresholds[theme]]
+            results.append((themes, scores))
+        return results
 
     def predict(self, texts: list[str], contexts: list[str] | None = None,
                 lemmas: list[str] | None = None) -> list[tuple[list[str], dict[str, float]]]:
@@ -233,15 +321,17 @@ class ThemeClassifier:
         -------
         list of (list of str, dict of str to float)
             Per sentence, the theme ids whose score reaches their threshold (THEMES order)
-            and the scores of all seven themes rounded to 4 decimal places.
+            and the scores of all seven themes rounded to 4 decimal places. Each sentence is
+            read as a document of one sentence (its context, if given, is the first stage's
+            only context); a document's sentences are classified in their paragraph, section
+            and document by :meth:`document_proba`
+            (:func:`~pipeline.themes.statements.classify_sentences`).
         """
-        proba = self.predict_proba(texts, contexts, lemmas)
-        results = []
-        for row in proba:
-            scores = {theme: round(float(p), 4) for theme, p in zip(THEMES, row)}
-            themes = [theme for theme, p in zip(THEMES, row) if p >= self.thresholds[theme]]
-            results.append((themes, scores))
-        return results
+        scores = self.predict_proba(texts, contexts, lemmas)
+        if self.context is not None and len(scores):  # each sentence read as a document of one sentence
+            scores = np.vstack([self.context.predict_proba(row[None, :], [0], [""], [len(text.split())])
+                                for row, text in zip(scores, texts)])
+        return self.themes_and_scores(scores)
 
 
 _LOADED: dict[str, ThemeClassifier] = {}  # resolved artifact path -> classifier
@@ -259,10 +349,11 @@ def _load_artifact(path: str) -> ThemeClassifier:
             f"No theme model at {path}. Train one with `ngo-pipeline train`, or point "
             "NGO_PIPELINE_MODELS at a folder holding themes/themes.joblib.")
     artifact = joblib.load(path)
-    if artifact.get("format") != ARTIFACT_FORMAT:
+    if artifact.get("format") not in READABLE_FORMATS:
         raise ModelError(f"{path} is a theme model of format {artifact.get('format')}, this version reads "
                          f"format {ARTIFACT_FORMAT}: retrain it with `ngo-pipeline train`")
     if tuple(artifact.get("themes", ())) != THEMES:
         raise ModelError(f"{path} was trained for themes {artifact.get('themes')}, expected {THEMES}")
     model = LinearThemeModel.from_artifact(artifact["linear"]) if "linear" in artifact else artifact["model"]
-    return ThemeClassifier(model, artifact["thresholds"], artifact.get("metadata"))
+    context = ContextModel.from_artifact(artifact["context"]) if "context" in artifact else None
+    return ThemeClassifier(model, artifact["thresholds"], artifact.get("metadata"), context)

@@ -264,8 +264,10 @@ def apply_corrections(result, corrections: dict[str, dict[str, Any]]) -> int:
     """Give the statements of a :class:`~pipeline.records.DocumentResult` their reviewed themes.
 
     A corrected sentence gets the reviewed themes and ``themes_source="review"`` (its scores stay
-    the model's), and the quotes and claims it holds take them. Returns the statements changed.
+    the model's), the quotes and claims it holds take them, and so does the document's own themes.
+    Returns the statements changed.
     """
+    from pipeline.records import document_themes
     from pipeline.themes.statements import assign_record_themes
 
     changed = 0
@@ -277,4 +279,6 @@ def apply_corrections(result, corrections: dict[str, dict[str, Any]]) -> int:
             changed += 1
     if changed:
         assign_record_themes((*result.quotes, *result.claims), result.statements)
+        result.document.themes, result.document.theme_scores = document_themes(
+            [s.themes for s in result.statements])
     return changed

@@ -1,18 +1,25 @@
-"""Training the theme model: data, features, model families, thresholds, cross-validation.
+"""Training the theme model on real labelled publications and written sentences.
 
-Nothing here runs in a pipeline run: :mod:`pipeline.themes.model` loads what :func:`train`
-writes. The model reads a sentence (``text``), its spaCy lemmas and entity labels (``lemmas``)
-and its context (``context``: the section heading it sits under and the sentence before it,
-:func:`~pipeline.themes.features.sentence_contexts`). Features: word 1–2-gram TF-IDF,
-lemma/entity-label 1–2-gram TF-IDF and character 3–4-gram TF-IDF of the sentence, down-weighted
-word TF-IDF of the context, and down-weighted WordLlama embeddings of the sentence and of its
-context; the classifier is one-vs-rest linear SVM with balanced class weights and sigmoid
-calibration. Thresholds are chosen per theme on real validation sentences where they have
-enough positives, on cross-validated predictions otherwise. The fitted pipeline is folded into
-a :class:`~pipeline.themes.model.LinearThemeModel` for the artifact (:func:`compile_linear`).
+Nothing here runs in a pipeline run: :mod:`pipeline.themes.model` loads what :func:`train` writes.
+
+The data are the sentences of real publications labelled in context (gold folders of offsets,
+:data:`REAL_DATA`: ``data/gold/themes_train``) and the sentences written for the project
+(``data/themes/*.jsonl``, with analysts' corrections). Training, in one pass:
+
+1. **Out-of-fold first-stage scores.** The real documents are cut into :data:`CV_FOLDS` groups of
+   whole documents; for each, the sentence model (:func:`~pipeline.themes.estimators.build_pipeline`:
+   the sentence, its lemmas, its context, its paragraph and its document's opening) is fitted on
+   the other groups plus the written sentences and scores the held-out group.
+2. **The context model** (:class:`~pipeline.themes.model.ContextModel`): per theme, a logistic
+   regression over those scores of each sentence and of its neighbours, paragraph, section and
+   document; scored out of fold on the same groups, blended with the first stage.
+3. **Thresholds** per theme: the best F1 of the blended out-of-fold scores.
+4. **The final models**: the sentence model on every document and written sentence, the
+   context model on every document's out-of-fold scores; folded into the artifact with its
+   model card.
 
 Run ``ngo-pipeline train`` (or ``python -m pipeline.themes train``) to retrain, ``python -m
-pipeline.themes compare`` to compare model families and feature sets, ``python -m
+pipeline.themes compare`` for the comparison of variants in ``docs/themes.md``, ``python -m
 pipeline.themes benchmark`` to time classification of a 2,000-word document.
 """
 from __future__ import annotations
@@ -28,15 +35,16 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_recall_fscore_support
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import GroupKFold
 
 from pipeline.records import THEMES
 from pipeline.themes.card import model_card
 from pipeline.themes.data import (
-    RANDOM_STATE,
     REPO_ROOT,
     default_data_paths,
+    gold_sentences,
     load_examples,
     read_rows,
     with_synthetic_context,
@@ -51,149 +59,215 @@ from pipeline.themes.estimators import (
     build_pipeline,
     compile_linear,
 )
+from pipeline.themes.features import CONTEXT_FEATURES, context_features
 from pipeline.themes.model import (
     CARD_FILENAME,
-    DEFAULT_THRESHOLD,
     MODEL_FILENAME,
+    ContextModel,
     ThemeClassifier,
     models_dir,
 )
 from pipeline.themes.statements import classify_sentences
 
+#: Real labelled publications trained on (never the held-out folders or the reserved documents).
+REAL_DATA = ("data/gold/themes_train",)
+#: Held-out gold folders the model card reports (never trained or tuned on).
+HELD_OUT = ("data/gold/themes", "data/gold/themes_corpus2")
 CV_FOLDS = 5
+THRESHOLD_BOUNDS = (0.05, 0.9)
+F1_TOLERANCE = 0.01  # thresholds whose F1 is this close to the best count as ties (their median is taken)
+CONTEXT_C = 0.1  # regularisation of the context model (chosen in grouped cross-validation)
+CONTEXT_BLEND = 0.7  # weight of the context model against the sentence model
+COLUMNS = ("text", "context", "lemmas", "paragraph", "opening")
 
 
-THRESHOLD_BOUNDS = (0.2, 0.8)
+def default_real_dirs() -> list[Path]:
+    return [REPO_ROOT / folder for folder in REAL_DATA]
 
 
-F1_TOLERANCE = 0.02  # F1 differences smaller than this are noise on this data size (0.005 let
+def default_held_out_dirs() -> list[Path]:
+    return [REPO_ROOT / folder for folder in HELD_OUT if (REPO_ROOT / folder).is_dir()]
 
 
 def choose_thresholds(Y: np.ndarray, proba: np.ndarray) -> list[float]:
-    """Per theme, the threshold in :data:`THRESHOLD_BOUNDS` that maximises F1.
+    """Per theme, the threshold in :data:`THRESHOLD_BOUNDS` with the best F1.
 
-    F1 curves on a few hundred examples are flat and noisy near their peak, so every threshold
-    within :data:`F1_TOLERANCE` of the best F1 counts as a tie, and ties go to the threshold
-    closest to :data:`DEFAULT_THRESHOLD`. A theme with no positive example keeps the default.
+    F1 curves are flat and noisy near their peak, so every threshold within
+    :data:`F1_TOLERANCE` of the best F1 counts as a tie and the median of the ties is taken. A
+    theme with no positive example keeps 0.5.
     """
     low, high = THRESHOLD_BOUNDS
     grid = np.round(np.arange(low, high + 1e-9, 0.01), 2)
     thresholds = []
     for j in range(Y.shape[1]):
         if Y[:, j].sum() == 0:
-            thresholds.append(DEFAULT_THRESHOLD)
+            thresholds.append(0.5)
             continue
         scores = [f1_score(Y[:, j], proba[:, j] >= t, zero_division=0) for t in grid]
         best = max(scores)
-        candidates = [t for t, s in zip(grid, scores) if s >= best - F1_TOLERANCE - 1e-12]
-        thresholds.append(float(min(candidates, key=lambda t: abs(t - DEFAULT_THRESHOLD))))
+        ties = [t for t, s in zip(grid, scores) if s >= best - F1_TOLERANCE - 1e-12]
+        thresholds.append(float(np.round(np.median(ties), 2)))
     return thresholds
 
 
-def _metrics(Y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+def metrics(Y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     precision, recall, f1, support = precision_recall_fscore_support(Y, pred, zero_division=0)
     per_theme = {
         theme: {"precision": round(float(precision[j]), 3), "recall": round(float(recall[j]), 3),
                 "f1": round(float(f1[j]), 3), "support": int(support[j])}
         for j, theme in enumerate(THEMES)
     }
-    return {
-        "per_theme": per_theme,
-        "macro_f1": round(float(np.mean(f1)), 3),
-        "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0)), 3),
-        # a sentence with no theme counts as correct only when nothing is predicted
-        "exact_match": round(float(np.mean((Y == pred).all(axis=1))), 3),
-    }
+    return {"per_theme": per_theme, "macro_f1": round(float(np.mean(f1)), 3),
+            "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0)), 3),
+            "exact_match": round(float(np.mean((Y == pred).all(axis=1))), 3)}
 
 
-def cross_validate(X: pd.DataFrame, Y: np.ndarray, family: str = DEFAULT_FAMILY,
-                   folds: int = CV_FOLDS, feature_set: str = DEFAULT_FEATURES) -> dict[str, Any]:
-    """Cross-validated probabilities, tuned thresholds and metrics for one model family.
-
-    Metrics are reported at the tuned thresholds (``tuned``; slightly optimistic, since the
-    thresholds are chosen on the same predictions) and at a flat 0.5 (``at_0_5``).
-    """
-    cv = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
-    model = build_pipeline(family, feature_set)
-    proba = cross_val_predict(model, X, Y, cv=cv, method="predict_proba")
+def _thresholded(Y: np.ndarray, proba: np.ndarray) -> tuple[list[float], dict[str, Any]]:
     thresholds = choose_thresholds(Y, proba)
-    tuned = _metrics(Y, (proba >= np.asarray(thresholds)).astype(int))
-    flat = _metrics(Y, (proba >= DEFAULT_THRESHOLD).astype(int))
-    return {"family": family, "thresholds": dict(zip(THEMES, thresholds)),
-            "tuned": tuned, "at_0_5": flat, "proba": proba}
+    return thresholds, metrics(Y, (proba >= np.asarray(thresholds)).astype(int))
+
+
+def document_context_features(X: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
+    """:func:`~pipeline.themes.features.context_features` of every document of ``X`` (rows of
+    :func:`~pipeline.themes.data.gold_sentences`, documents contiguous), stacked in row order."""
+    out = np.zeros((len(X), len(THEMES), len(CONTEXT_FEATURES)))
+    positions = np.arange(len(X))
+    for _, rows in X.groupby("doc", sort=False).indices.items():
+        rows = positions[rows]
+        part = X.iloc[rows]
+        out[rows] = context_features(scores[rows], part["paragraph"].tolist(), part["heading"].tolist(),
+                                     part["text"].str.split().str.len().tolist())
+    return out
+
+
+def fit_context_model(features: np.ndarray, Y: np.ndarray, C: float = CONTEXT_C,
+                      blend: float = CONTEXT_BLEND) -> ContextModel:
+    """Per theme, a balanced logistic regression over that theme's context features."""
+    coef = np.zeros((len(THEMES), features.shape[2]))
+    intercept = np.zeros(len(THEMES))
+    for j in range(len(THEMES)):
+        if Y[:, j].min() == Y[:, j].max():  # no positive (or no negative) example: no context effect
+            intercept[j] = -10.0 if Y[:, j].max() == 0 else 10.0
+            continue
+        model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(features[:, j, :], Y[:, j])
+        coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+    return ContextModel(coef, intercept, blend)
+
+
+def _sentence_frame(X: pd.DataFrame) -> pd.DataFrame:
+    """The estimator's text columns of ``X``; gold sentences carry their paragraph's text as
+    ``paragraph_text`` (their ``paragraph`` is the paragraph's number)."""
+    if "paragraph_text" in X.columns:
+        X = X.drop(columns=["paragraph"]).rename(columns={"paragraph_text": "paragraph"})
+    return X.reindex(columns=list(COLUMNS), fill_value="").fillna("")
+
+
+def out_of_fold(X_real: pd.DataFrame, Y_real: np.ndarray, X_written: pd.DataFrame | None,
+                Y_written: np.ndarray | None, *, family: str = DEFAULT_FAMILY,
+                feature_set: str = DEFAULT_FEATURES, folds: int = CV_FOLDS,
+                context: bool = True) -> dict[str, np.ndarray]:
+    """Out-of-fold scores of the real sentences, documents kept whole in one fold.
+
+    Returns ``first`` (the sentence model) and, with ``context``, ``final`` (blended with the
+    context model, itself fitted out of fold on the same groups).
+    """
+    groups = X_real["doc"].to_numpy()
+    splits = list(GroupKFold(n_splits=folds).split(X_real, Y_real, groups))
+    first = np.zeros(Y_real.shape)
+    real = _sentence_frame(X_real)
+    for train_rows, test_rows in splits:
+        X_fit, Y_fit = real.iloc[train_rows], Y_real[train_rows]
+        if X_written is not None and len(X_written):
+            X_fit = pd.concat([X_fit, _sentence_frame(X_written)], ignore_index=True)
+            Y_fit = np.vstack([Y_fit, Y_written])
+        model = build_pipeline(family, feature_set).fit(X_fit, Y_fit)
+        first[test_rows] = model.predict_proba(real.iloc[test_rows])
+    result = {"first": first}
+    if context:
+        features = document_context_features(X_real, first)
+        second = np.zeros(Y_real.shape)
+        for train_rows, test_rows in splits:
+            second[test_rows] = fit_context_model(features[train_rows], Y_real[train_rows]).predict_features(
+                features[test_rows])
+        result["features"] = features
+        result["final"] = CONTEXT_BLEND * second + (1 - CONTEXT_BLEND) * first
+    return result
 
 
 def _versions() -> dict[str, str]:
-    import spacy
-
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__,
-            "spacy": spacy.__version__, **_wordllama_version()}
-
-
-def _wordllama_version() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
+    import spacy
+
+    versions = {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__,
+                "spacy": spacy.__version__}
     try:
-        return {"wordllama": version(WORDLLAMA_PACKAGE)}
+        versions["wordllama"] = version(WORDLLAMA_PACKAGE)
     except PackageNotFoundError:
-        return {}
+        pass
+    return versions
+
+
+def _written(data_paths, corrections):
+    from pipeline.themes.review import read_corrections
+
+    paths = [Path(p) for p in (data_paths if data_paths is not None else default_data_paths())]
+    reviewed = list(read_corrections(corrections).values())
+    if not paths and not reviewed:
+        return paths, reviewed, None, None
+    X, Y = load_examples(paths, reviewed)
+    return paths, reviewed, with_synthetic_context(X, Y), Y
 
 
 def train(data_paths: Iterable[str | Path] | None = None, out_dir: str | Path | None = None,
           family: str = DEFAULT_FAMILY, corrections: str | Path | None = None,
-          feature_set: str = DEFAULT_FEATURES, held_out: str | Path | None = None,
-          validation: str | Path | bool | None = None) -> dict[str, Any]:
-    """Train the theme model and write the artifact and its model card.
-
-    The model is fitted on all training data. Per-theme thresholds are first chosen on
-    5-fold cross-validated probabilities of the (written) training data, then, for every theme
-    with at least :data:`MIN_VALIDATION_POSITIVES` positive sentences there, on the *real*
-    validation sentences (``data/gold/themes_dev``): written sentences score higher than real
-    ones, so thresholds tuned on written data are too strict for real text.
+          feature_set: str = DEFAULT_FEATURES, held_out: str | Path | Iterable[str | Path] | None = None,
+          real_dirs: Iterable[str | Path] | None = None, folds: int = CV_FOLDS) -> dict[str, Any]:
+    """Train the theme model and write the artifact and its model card (see the module's steps).
 
     Parameters
     ----------
     data_paths : iterable of str or Path, optional
-        Training JSONL files (default: every ``data/themes/*.jsonl``).
+        Written training JSONL files (default: every ``data/themes/*.jsonl``); ``[]`` for none.
     out_dir : str or Path, optional
-        Where to write ``themes.joblib`` and ``MODEL_CARD.md`` (default ``models/themes``).
+        Where to write ``themes.joblib`` and ``MODEL_CARD.md`` (default: the package's
+        ``pipeline/resources/themes``, or ``$NGO_PIPELINE_MODELS/themes``).
     family : str
-        Model family, see :func:`build_classifier`.
+        Model family of the sentence model, see :func:`~pipeline.themes.estimators.build_classifier`.
     corrections : str or Path, optional
         The analysts' corrections file (default :func:`pipeline.themes.review.default_corrections_path`);
-        its rows are training data too, and win over a training row with the same text.
+        its rows are training data too, and win over a written row with the same text.
     feature_set : str
-        See :func:`build_features`.
-    held_out : str or Path, optional
-        A gold folder of real labelled sentences (``data/gold/themes``): the new model is
-        scored on it *after* training, for the model card only (nothing is tuned on it;
-        corrections are not applied).
-    validation : str or Path or bool, optional
-        A gold folder of real labelled sentences, never trained on, on which the thresholds
-        are chosen (:func:`validation_thresholds`). Default: ``data/gold/themes_dev`` when it
-        exists and the model is trained on the default data files (``data_paths=None``; skipped,
-        with a note in the metadata, when its documents in ``../shared/corpus`` are missing);
-        ``False`` keeps the cross-validated thresholds.
+        See :func:`~pipeline.themes.estimators.build_features`.
+    held_out : str, Path or iterable of them, optional
+        Gold folders of real labelled documents never trained on (:data:`HELD_OUT`): the new
+        model is scored on them *after* training, for the model card only.
+    real_dirs : iterable of str or Path, optional
+        Gold folders of real labelled documents to train on (default :data:`REAL_DATA`).
+    folds : int
+        Groups of documents for the out-of-fold scores.
 
     Returns
     -------
     dict
-        ``n_examples``, ``label_counts``, ``thresholds``, CV metrics (``cv``, ``cv_at_0_5``),
-        ``model_path``, ``card_path``, ``size_bytes``, ``seconds``.
+        The model's metadata (data counts, out-of-fold metrics ``cv`` and ``cv_first_stage``),
+        ``thresholds``, ``model_path``, ``card_path``, ``size_bytes``, ``seconds``.
     """
     started = time.perf_counter()
-    paths = [Path(p) for p in (data_paths if data_paths is not None else default_data_paths())]
-    from pipeline.themes.review import read_corrections
-
-    reviewed = list(read_corrections(corrections).values())
-    X, Y = load_examples(paths, reviewed)
-    n_written_context = int((X["context"] != "").sum())
-    X = with_synthetic_context(X, Y)
-    folds = min(CV_FOLDS, max(2, int(Y.sum(axis=0).min()))) if Y.sum(axis=0).min() > 0 else 2
-    result = cross_validate(X, Y, family=family, folds=folds, feature_set=feature_set)
-    pipeline = build_pipeline(family, feature_set).fit(X, Y)
-    out = Path(out_dir) if out_dir is not None else models_dir() / "themes"
+    paths, reviewed, X_written, Y_written = _written(data_paths, corrections)
+    real_dirs = [Path(d) for d in (real_dirs if real_dirs is not None else default_real_dirs())]
+    X_real, Y_real = gold_sentences(real_dirs)
+    folds = max(2, min(folds, X_real["doc"].nunique()))
+    oof = out_of_fold(X_real, Y_real, X_written, Y_written, family=family, feature_set=feature_set, folds=folds)
+    thresholds, cv = _thresholded(Y_real, oof["final"])
+    _, cv_first = _thresholded(Y_real, oof["first"])
+    X_fit, Y_fit = _sentence_frame(X_real), Y_real
+    if X_written is not None:
+        X_fit = pd.concat([X_fit, _sentence_frame(X_written)], ignore_index=True)
+        Y_fit = np.vstack([Y_real, Y_written])
+    pipeline = build_pipeline(family, feature_set).fit(X_fit, Y_fit)
+    context = fit_context_model(oof["features"], Y_real)
     metadata = {
         "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "family": family,
@@ -202,40 +276,35 @@ def train(data_paths: Iterable[str | Path] | None = None, out_dir: str | Path | 
                                   pipeline.named_steps["features"].transformer_weights.items()
                                   if name in ("embedding", "context_embedding")}}
            if feature_set in EMBEDDING_SETS else {}),
+        "real_documents": int(X_real["doc"].nunique()),
+        "real_sentences": int(len(X_real)),
+        "real_label_counts": {theme: int(n) for theme, n in zip(THEMES, Y_real.sum(axis=0))},
+        "real_dirs": [str(Path(d).relative_to(REPO_ROOT)) if Path(d).is_relative_to(REPO_ROOT) else str(d)
+                      for d in real_dirs],
         "n_corrections": len(reviewed),
-        "n_with_context": n_written_context,
-        "n_synthetic_context": int((X["context"] != "").sum()) - n_written_context,
-        "n_examples": int(len(X)),
-        "n_without_theme": int((Y.sum(axis=1) == 0).sum()),
-        "n_multi_theme": int((Y.sum(axis=1) > 1).sum()),
-        "label_counts": {theme: int(n) for theme, n in zip(THEMES, Y.sum(axis=0))},
+        "n_examples": int(len(X_written)) if X_written is not None else 0,
+        "label_counts": ({theme: int(n) for theme, n in zip(THEMES, Y_written.sum(axis=0))}
+                         if Y_written is not None else {}),
         "data_files": [p.name for p in paths],
         "n_per_file": {p.name: len(read_rows([p])) for p in paths},
         "cv_folds": folds,
-        "cv": result["tuned"],
-        "cv_at_0_5": result["at_0_5"],
+        "cv": cv,
+        "cv_first_stage": cv_first,
+        "context": {"C": CONTEXT_C, "blend": CONTEXT_BLEND, "features": list(CONTEXT_FEATURES)},
         "versions": _versions(),
     }
-    classifier = ThemeClassifier(compile_linear(pipeline) or PipelineModel(pipeline), result["thresholds"], metadata)
-    if validation is None and data_paths is None and default_validation_dir().is_dir():
-        from pipeline.evaluate import GoldError
-
-        validation = default_validation_dir()
-        try:  # the default set needs ../shared/corpus; without it, keep the cross-validated thresholds
-            classifier.thresholds, metadata["validation"] = validation_thresholds(
-                classifier, validation, fallback=result["thresholds"])
-        except GoldError as exc:
-            metadata["validation_error"] = str(exc)
-    elif validation:
-        classifier.thresholds, metadata["validation"] = validation_thresholds(
-            classifier, validation, fallback=result["thresholds"])
+    classifier = ThemeClassifier(compile_linear(pipeline) or PipelineModel(pipeline), dict(zip(THEMES, thresholds)),
+                                 metadata, context)
     if held_out is not None:
         from pipeline.evaluate import GoldError
 
-        try:
-            metadata["held_out"] = score_held_out(classifier, held_out)
-        except GoldError as exc:  # e.g. ../shared/corpus is not there: the card just says so
-            metadata["held_out_error"] = str(exc)
+        metadata["held_out"], metadata["held_out_errors"] = [], []
+        for folder in [held_out] if isinstance(held_out, (str, Path)) else held_out:
+            try:
+                metadata["held_out"].append(score_held_out(classifier, folder))
+            except GoldError as exc:  # e.g. ../shared/corpus is not there: the card just says so
+                metadata["held_out_errors"].append(str(exc))
+    out = Path(out_dir) if out_dir is not None else models_dir() / "themes"
     model_path = classifier.save(out / MODEL_FILENAME)
     card_path = out / CARD_FILENAME
     card_path.write_text(model_card(classifier), encoding="utf-8")
@@ -244,93 +313,10 @@ def train(data_paths: Iterable[str | Path] | None = None, out_dir: str | Path | 
             "seconds": round(time.perf_counter() - started, 1)}
 
 
-MIN_VALIDATION_POSITIVES = 20  # fewer real positives than this: keep the cross-validated threshold
-
-
-def default_validation_dir() -> Path:
-    """``data/gold/themes_dev``: real sentences labelled for choosing thresholds (never trained on)."""
-    return REPO_ROOT / "data" / "gold" / "themes_dev"
-
-
-def gold_scores(classifier: ThemeClassifier, gold_dir: str | Path,
-                skipped: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Gold labels and predicted probabilities of every sentence of a gold folder.
-
-    Documents are classified as in the pipeline (:func:`~pipeline.themes.statements.classify_sentences`, section heading and
-    previous sentence as context, no analysts' corrections); each gold sentence takes the
-    scores of the statement matched to it (:func:`pipeline.evaluate.themes.sentence_pairs`),
-    zeros when none matches.
-
-    When ``skipped`` is a list, a document whose text no longer matches its annotation (its
-    reader changed since it was labelled) is left out and its gold file name appended there,
-    instead of raising :class:`~pipeline.evaluate.GoldError`.
-
-    Returns
-    -------
-    Y : numpy.ndarray of shape (n_sentences, len(THEMES))
-    proba : numpy.ndarray of the same shape
-    """
-    from pipeline.analysis import parse
-    from pipeline.evaluate import GoldTextChanged, load_gold, read_gold_document
-    from pipeline.evaluate.themes import sentence_pairs
-    from pipeline.nlp import load_nlp
-    from pipeline.records import DocumentResult
-
-    nlp = load_nlp()
-    labels, scores = [], []
-    for gold in load_gold(gold_dir):
-        try:
-            document = read_gold_document(gold)
-        except GoldTextChanged:
-            if skipped is None:
-                raise
-            skipped.append(gold.gold_path.name)
-            continue
-        statements = classify_sentences(next(parse(nlp, [document.text])), classifier)
-        for annotation, statement in sentence_pairs(gold, DocumentResult(document, statements=statements)):
-            labels.append([int(theme in annotation.get("themes", [])) for theme in THEMES])
-            scores.append([statement.scores[theme] if statement is not None else 0.0 for theme in THEMES])
-    return np.asarray(labels, dtype=int), np.asarray(scores, dtype=float)
-
-
-def validation_thresholds(classifier: ThemeClassifier, gold_dir: str | Path,
-                          fallback: dict[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
-    """Per-theme thresholds chosen on real validation sentences.
-
-    For a theme with at least :data:`MIN_VALIDATION_POSITIVES` positive sentences in
-    ``gold_dir``, the threshold with the best F1 there (:func:`choose_thresholds`: ties within
-    :data:`F1_TOLERANCE` go to the threshold nearest 0.5); otherwise ``fallback[theme]`` (the
-    cross-validated one). Returns the thresholds and a summary for the model card: per theme
-    the support, where the threshold came from and the validation P/R/F1 at it, plus
-    micro-F1 before (``fallback``) and after.
-    """
-    skipped: list[str] = []  # documents whose text changed since labelling (a reader changed)
-    Y, proba = gold_scores(classifier, gold_dir, skipped)
-    if not len(Y):
-        from pipeline.evaluate import GoldError
-
-        raise GoldError(f"{gold_dir}: no validation document matches its text ({', '.join(skipped)})")
-    chosen = choose_thresholds(Y, proba)
-    thresholds, per_theme = {}, {}
-    for j, theme in enumerate(THEMES):
-        support = int(Y[:, j].sum())
-        tuned = support >= MIN_VALIDATION_POSITIVES
-        thresholds[theme] = float(chosen[j]) if tuned else float(fallback[theme])
-        per_theme[theme] = {"support": support, "source": "validation" if tuned else "cross-validation"}
-    after = _metrics(Y, (proba >= np.asarray([thresholds[t] for t in THEMES])).astype(int))
-    before = _metrics(Y, (proba >= np.asarray([fallback[t] for t in THEMES])).astype(int))
-    for theme in THEMES:
-        per_theme[theme].update({k: after["per_theme"][theme][k] for k in ("precision", "recall", "f1")})
-    summary = {"gold_dir": str(gold_dir), "sentences": int(len(Y)), "per_theme": per_theme,
-               "micro_f1": after["micro_f1"], "micro_f1_cv_thresholds": before["micro_f1"],
-               "min_positives": MIN_VALIDATION_POSITIVES, "skipped": skipped}
-    return thresholds, summary
-
-
 def score_held_out(classifier: ThemeClassifier, gold_dir: str | Path) -> dict[str, Any]:
     """Rows of :func:`pipeline.evaluate.themes.evaluate` for ``classifier`` on a gold folder.
 
-    Only the theme model is run (one spaCy pass per document, no other extractor), without
+    Only the theme model runs (one spaCy parse per document, no other extractor), without
     analysts' corrections, so the figures measure the model alone.
     """
     from pipeline.analysis import parse
@@ -340,61 +326,79 @@ def score_held_out(classifier: ThemeClassifier, gold_dir: str | Path) -> dict[st
     from pipeline.records import DocumentResult
 
     nlp = load_nlp()
-    pairs = []
-    for gold in load_gold(gold_dir):
-        document = read_gold_document(gold)
-        statements = classify_sentences(next(parse(nlp, [document.text])), classifier)
-        pairs.append((gold, DocumentResult(document, statements=statements)))
+    golds = load_gold(gold_dir)
+    documents = [read_gold_document(gold) for gold in golds]
+    pairs = [(gold, DocumentResult(document, statements=classify_sentences(doc, classifier)))
+             for gold, document, doc in zip(golds, documents, parse(nlp, (d.text for d in documents)))]
     report = evaluate(pairs)
     return {"gold_dir": str(gold_dir), "documents": report.n_documents, "rows": report.rows}
 
 
-def compare_models(data_paths: Iterable[str | Path] | None = None,
-                   families: Sequence[str] = FAMILIES,
-                   feature_sets: Sequence[str] = (DEFAULT_FEATURES,)) -> pd.DataFrame:
-    """Cross-validated macro/micro F1 and per-theme F1 for model families and feature sets.
+#: The variants of :func:`compare`: (name, written data, feature set, context model).
+VARIANTS = (
+    ("written sentences only (the model before issue 16)", "written", "char_3_4_emb", False),
+    ("real documents only", "real", "char_3_4_emb", False),
+    ("real documents + written sentences", "both", "char_3_4_emb", False),
+    ("+ paragraph and document opening", "both", "document", False),
+    ("real + written, context model without paragraph/opening", "both", "char_3_4_emb", True),
+    ("+ context model (shipped)", "both", "document", True),
+)
 
-    Every combination is scored on the same folds of the same data (with the same synthetic
-    contexts as :func:`train`), at per-theme thresholds tuned on the out-of-fold predictions
-    (``macro_f1``) and at a flat 0.5 (``macro_f1_at_0_5``).
+
+def compare(data_paths: Iterable[str | Path] | None = None, real_dirs: Iterable[str | Path] | None = None,
+            folds: int = CV_FOLDS) -> pd.DataFrame:
+    """Out-of-fold macro/micro F1 and per-theme F1 of each of :data:`VARIANTS` on the real documents.
+
+    Every variant is scored on the same groups of whole documents, at thresholds chosen on its
+    own out-of-fold scores (slightly optimistic, the same for all). The written-only variant is
+    fitted once on the written sentences and scores every real document.
     """
-    X, Y = load_examples(data_paths)
-    X = with_synthetic_context(X, Y)
+    _, _, X_written, Y_written = _written(data_paths, None)
+    X_real, Y_real = gold_sentences([Path(d) for d in (real_dirs or default_real_dirs())])
     rows = []
-    for feature_set in feature_sets:
-        for family in families:
-            started = time.perf_counter()
-            result = cross_validate(X, Y, family=family, feature_set=feature_set)
-            row = {"family": family, "features": feature_set,
-                   "macro_f1": result["tuned"]["macro_f1"],
-                   "macro_f1_at_0_5": result["at_0_5"]["macro_f1"],
-                   "micro_f1": result["tuned"]["micro_f1"],
-                   "exact_match": result["tuned"]["exact_match"],
-                   "seconds": round(time.perf_counter() - started, 1)}
-            row.update({theme: m["f1"] for theme, m in result["tuned"]["per_theme"].items()})
-            rows.append(row)
+    for name, data, feature_set, context in VARIANTS:
+        started = time.perf_counter()
+        if data == "written":
+            model = build_pipeline(DEFAULT_FAMILY, feature_set).fit(_sentence_frame(X_written), Y_written)
+            scores = model.predict_proba(_sentence_frame(X_real))
+        else:
+            oof = out_of_fold(X_real, Y_real, X_written if data == "both" else None,
+                              Y_written if data == "both" else None, feature_set=feature_set, folds=folds,
+                              context=context)
+            scores = oof["final" if context else "first"]
+        _, result = _thresholded(Y_real, scores)
+        rows.append({"variant": name, "macro_f1": result["macro_f1"], "micro_f1": result["micro_f1"],
+                     **{theme: m["f1"] for theme, m in result["per_theme"].items()},
+                     "seconds": round(time.perf_counter() - started)})
     return pd.DataFrame(rows)
 
 
 def _main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Train or compare the sentence theme classifier.")
+    parser = argparse.ArgumentParser(description="Train the sentence theme model or compare variants.")
     parser.add_argument("command", choices=["train", "compare", "benchmark"])
     parser.add_argument("files", nargs="*", help="benchmark: documents to time (default: corpus/*.txt)")
-    parser.add_argument("--data", nargs="*", help="training JSONL files (default data/themes/*.jsonl)")
-    parser.add_argument("--out", help="output directory for train (default models/themes)")
-    parser.add_argument("--families", nargs="*", default=list(FAMILIES), help="families to compare")
-    parser.add_argument("--features", nargs="*", default=[DEFAULT_FEATURES], help="feature sets to compare")
+    parser.add_argument("--data", nargs="*", help="written training JSONL files (default data/themes/*.jsonl)")
+    parser.add_argument("--real", nargs="*", help="gold folders of real labelled documents (default: REAL_DATA)")
+    parser.add_argument("--out", help="output directory for train (default: the package's model folder)")
     args = parser.parse_args(argv)
     if args.command == "train":
-        metrics = train(args.data, args.out)
-        print(json.dumps({k: metrics[k] for k in ("n_examples", "thresholds", "cv", "size_bytes",
-                                                    "seconds", "model_path")}, indent=2))
+        metrics_ = train(args.data, args.out, real_dirs=args.real)
+        print(json.dumps({k: metrics_[k] for k in ("real_sentences", "n_examples", "thresholds", "cv",
+                                                    "size_bytes", "seconds", "model_path")}, indent=2))
     elif args.command == "benchmark":
         from pipeline.themes.benchmark import benchmark
 
         print(json.dumps(benchmark(args.files or None), indent=2))
     else:
-        with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(compare_models(args.data, args.families, args.features).to_string(index=False))
+        with pd.option_context("display.width", 250, "display.max_columns", 20):
+            print(compare(args.data, args.real).to_string(index=False))
+
+
+__all__ = ["FAMILIES", "REAL_DATA", "choose_thresholds", "compare", "fit_context_model", "out_of_fold",
+           "score_held_out", "train"]
+
+
+if __name__ == "__main__":
+    _main()

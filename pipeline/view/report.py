@@ -1,6 +1,7 @@
 """The batch report (``ngo-pipeline report``): one offline HTML file with charts and tables.
 
-Sections: documents per period by organisation; statements per theme over time; top speakers
+Sections: documents per period by organisation; statements per theme over time; documents by theme
+(how many are about each, and those most about it); top speakers
 with their organisations and quote counts; the largest figures by what is counted and event,
 each with its sentence and a link to it in the document view; every quote in a sortable table.
 
@@ -78,8 +79,9 @@ def load_report_data(conn: sqlite3.Connection, *, date_from: str | None = None, 
             df[col] = df[col].map(lambda v: json.loads(v) if isinstance(v, str) else [])
         return df
 
-    docs = frame("SELECT doc_id, source, title, organisation, published, n_words FROM documents "
-                 "WHERE status = 'ok'")
+    docs = frame("SELECT doc_id, source, title, organisation, published, n_words, themes, theme_scores "
+                 "FROM documents WHERE status = 'ok'", ("themes",))
+    docs["theme_scores"] = docs["theme_scores"].map(lambda v: json.loads(v) if isinstance(v, str) else {})
     statements = frame("SELECT doc_id, statement_id, themes FROM statements", ("themes",))
     quotes = frame("""SELECT q.doc_id, q.quote_id, q.kind, q.start, q."end", q.text, q.speaker, q.speaker_type,
         q.speaker_role, q.speaker_org, q.confidence, q.themes, sp.speaker_id, sp.name AS speaker_name,
@@ -99,7 +101,7 @@ def load_report_data(conn: sqlite3.Connection, *, date_from: str | None = None, 
         statements = statements[_has_theme(statements["themes"], theme)]
         quotes = quotes[_has_theme(quotes["themes"], theme)]
         claims = claims[_has_theme(claims["themes"], theme)]
-        docs = docs[docs["doc_id"].isin(statements["doc_id"])]
+        docs = docs[_has_theme(docs["themes"], theme)]  # the publications about the theme
     kept = set(docs["doc_id"])
     meta = docs[["doc_id", "title", "organisation", "published"]]
     statements = statements[statements["doc_id"].isin(kept)].merge(meta, on="doc_id")
@@ -283,6 +285,20 @@ def largest_figures(claims: pd.DataFrame, top: int) -> pd.DataFrame:
     return best.head(top).reset_index(drop=True)
 
 
+def documents_by_theme(docs: pd.DataFrame, top: int = 5) -> list[dict[str, Any]]:
+    """Per theme with at least one document about it: how many, and the ``top`` most about it."""
+    rows = []
+    for theme in THEMES:
+        about = docs[_has_theme(docs["themes"], theme)] if len(docs) else docs
+        if about.empty:
+            continue
+        scored = about.assign(score=about["theme_scores"].map(lambda s: s.get(theme, 0.0)))
+        best = scored.sort_values("score", ascending=False).head(top)
+        rows.append({"theme": theme, "documents": len(about),
+                     "top": best[["doc_id", "title", "score"]].to_dict("records")})
+    return rows
+
+
 def _sentence_parts(claim: pd.Series) -> tuple[str, str, str]:
     """The claim's sentence cut around the figure: (before, figure, after)."""
     sentence = claim["sentence"] or claim["text"]
@@ -326,12 +342,14 @@ def render_report(store: str | Path, *, date_from: str | None = None, date_to: s
         if not figures.empty else None,
     }
     figure_rows = [{**r.to_dict(), "parts": _sentence_parts(r)} for _, r in figures.iterrows()]
+    document_rows = documents_by_theme(docs)
     quote_rows = quotes.sort_values(["published", "doc_id", "start"], na_position="last").to_dict("records")
     filters = {k: v for k, v in (("from", date_from), ("to", date_to), ("theme", theme), ("organisation", org)) if v}
     published = docs["published"].dropna()  # shown as stored: "2003" stays a year
     html = template_environment().get_template("report.html.j2").render(
         filters=filters, period=period, charts=charts, docs=docs, statements=statements, quotes=quote_rows,
         claims=claims, speakers=speakers.to_dict("records"), figures=figure_rows, views_href=views_href,
+        document_themes=document_rows,
         first_day=published.min() if len(published) else None,
         last_day=published.max() if len(published) else None,
         undated=int(docs["published"].isna().sum()), organisations=docs["organisation"].nunique(),
