@@ -26,7 +26,7 @@ def test_train_writes_a_model_and_card(tmp_path, small_real):
     assert "of 4 documents" in proc.stdout
     assert (tmp_path / "themes.joblib").stat().st_size > 10_000
     card = (tmp_path / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "scikit-learn" in card
+    assert "scikit-learn" in card and "Held-out real sentences" in card and "Document themes: F1" in card
 
     from pipeline.themes.model import ThemeClassifier
 

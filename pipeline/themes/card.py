@@ -95,10 +95,11 @@ def model_card(classifier) -> str:
             r = rows[f"theme:{theme}"]
             lines.append(f"| {theme} | {r['support']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |")
         types = ", ".join(f"{group} {row['macro_f1']:.3f} ({row['sentences']} sentences)"
-                          for group, row in rows.items() if group != "all" and not group.startswith("theme:"))
+                          for group, row in rows.items() if "macro_f1" in row and group != "all")
+        documents = rows.get("documents")
         lines += ["", f"Macro-F1 {overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}, exact match "
                       f"{overall['exact_match']:.3f}. By document type (macro-F1 over the themes present): "
-                      f"{types}.", ""]
+                      f"{types}." + (f" Document themes: F1 {documents['f1']:.3f}." if documents else ""), ""]
     for error in meta.get("held_out_errors", []):
         lines += [f"Held-out set not scored: {error}", ""]
     lines += [
