@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import deque
 from os import PathLike
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from spacy.tokens import Doc
 
 from pipeline.components import ANALYSIS_PIPES, make_doc
 from pipeline.doctext import doc_text
-from pipeline.limits import DocumentTimeout, time_limit
+from pipeline.limits import DEFAULT_LIMITS, DocumentTimeout, time_limit
 from pipeline.records import Document, DocumentResult, document_themes
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,61 @@ def analysis_pipes(nlp: Language) -> list[tuple[str, object]]:
     return [(name, pipe) for name, pipe in nlp.pipeline if name in ANALYSIS_PIPES]
 
 
+#: Documents longer than this many tokens are parsed in pieces of at most this size, cut at
+#: paragraph breaks, and joined again: the parser's memory grows with the longest text it is
+#: given (about 16 KB per token with en_core_web_sm), so a long report costs no more than a
+#: piece. No document of the shared corpora comes near it, so none is cut.
+PARSE_PIECE_TOKENS = 20_000
+
+
 def parse(nlp: Language, texts: Iterable[str | Doc], batch_size: int = 16) -> Iterator[Doc]:
-    """``nlp.pipe`` without the analysis components: tokens, sentences, parse and entities."""
-    return nlp.pipe(texts, batch_size=batch_size, disable=[name for name, _ in analysis_pipes(nlp)])
+    """``nlp.pipe`` without the analysis components: tokens, sentences, parse and entities.
+
+    A text longer than :data:`PARSE_PIECE_TOKENS` tokens is parsed piece by piece
+    (:func:`split_for_parsing`) and comes back as one ``Doc`` with the same text.
+    """
+    disabled = [name for name, _ in analysis_pipes(nlp)]
+    layout: deque[tuple[Doc, int]] = deque()  # (whole doc, pieces), in the order pieces are made
+
+    def pieces() -> Iterator[Doc]:
+        for item in texts:
+            doc = item if isinstance(item, Doc) else nlp.make_doc(item)
+            parts = split_for_parsing(doc, PARSE_PIECE_TOKENS)
+            layout.append((doc, len(parts)))
+            yield from parts
+
+    parsed = nlp.pipe(pieces(), batch_size=batch_size, disable=disabled)
+    for first in parsed:
+        whole, n = layout.popleft()
+        yield first if n == 1 else join_parsed(whole, [first, *(next(parsed) for _ in range(n - 1))])
+
+
+def split_for_parsing(doc: Doc, max_tokens: int) -> list[Doc]:
+    """``[doc]``, or contiguous pieces of at most ``max_tokens`` tokens that together hold its
+    text, each cut after a paragraph break (a whitespace token holding a blank line), failing
+    that after a line break, failing that anywhere."""
+    if len(doc) <= max_tokens:
+        return [doc]
+    cuts, start = [], 0
+    while len(doc) - start > max_tokens:
+        end = start + max_tokens
+        window = doc[start + max_tokens // 2:end]
+        breaks = [t.i + 1 for t in window if t.is_space and "\n\n" in t.text]
+        lines = breaks or [t.i + 1 for t in window if "\n" in t.text_with_ws]
+        start = (breaks or lines or [end])[-1]
+        cuts.append(start)
+    bounds = [0, *cuts, len(doc)]
+    return [doc[a:b].as_doc() for a, b in zip(bounds, bounds[1:])]
+
+
+def join_parsed(whole: Doc, parts: list[Doc]) -> Doc:
+    """The parsed pieces of ``whole`` as one ``Doc``, with ``whole``'s own extension values
+    (publication date, organisation) carried over."""
+    joined = Doc.from_docs(parts, ensure_whitespace=False)
+    if joined.text != whole.text:  # cannot happen with pieces of split_for_parsing
+        raise ValueError("the parsed pieces do not rebuild the document's text")
+    joined.user_data.update(whole.user_data)
+    return joined
 
 
 def result_from_doc(document: Document, doc: Doc) -> DocumentResult:
@@ -72,21 +125,57 @@ def _analyse_parsed(document: Document, doc: Doc, pipes, max_seconds: float | No
 
 
 def analyse_documents(documents: Sequence[Document], nlp: Language, *, max_seconds: float | None = None,
-                      batch_size: int = 16) -> list[DocumentResult]:
+                      batch_size: int = 16, max_tokens: int | None = DEFAULT_LIMITS.max_tokens
+                      ) -> list[DocumentResult]:
     """Analyse a batch: one ``nlp.pipe`` for the parse, then each document's analysis on its own.
 
-    Documents that are not ``ok`` (they could not be read) come back as they are; a document whose
-    analysis raises or runs past ``max_seconds`` comes back with ``status="error"`` and its kind
-    (``analysis``, ``timeout``). Results are in input order.
+    Documents that are not ``ok`` (they could not be read) come back as they are. A document of
+    more than ``max_tokens`` tokens is not parsed (``too_large``); one whose analysis raises or
+    runs past ``max_seconds`` comes back with ``status="error"`` and its kind (``analysis``,
+    ``timeout``). If the batched parse itself fails (out of memory, a parser error), the batch is
+    parsed again one document at a time, so only the document at fault fails. Results are in
+    input order.
     """
-    ok = [d for d in documents if d.status == "ok"]
-    parsed: dict[int, DocumentResult] = {}
-    if ok:
+    results: dict[int, DocumentResult] = {}
+    docs = []
+    for document in documents:
+        if document.status != "ok":
+            continue
+        try:
+            doc = make_doc(nlp, document.text, document.published, document.organisation)
+        except ValueError as exc:  # longer than nlp.max_length (--max-chars raised above it)
+            results[id(document)] = mark_failed(document, "too_large", f"too_large: {exc}")
+            continue
+        if max_tokens and len(doc) > max_tokens:
+            results[id(document)] = mark_failed(
+                document, "too_large", f"too_large: {len(doc):,} tokens, above the limit of {max_tokens:,}: "
+                                       "raise --max-tokens to analyse it")
+            continue
+        docs.append((document, doc))
+    if docs:
         pipes = analysis_pipes(nlp)
-        docs = (make_doc(nlp, d.text, d.published, d.organisation) for d in ok)
-        for document, doc in zip(ok, parse(nlp, docs, batch_size)):
-            parsed[id(document)] = _analyse_parsed(document, doc, pipes, max_seconds)
-    return [parsed[id(d)] if id(d) in parsed else DocumentResult(d) for d in documents]
+        try:
+            parsed = list(parse(nlp, [doc for _, doc in docs], batch_size))
+        except Exception:  # noqa: BLE001  one document must not take the batch with it
+            log.debug("batched parse failed; parsing one document at a time", exc_info=True)
+            parsed = [_parse_alone(nlp, document, doc) for document, doc in docs]
+        for (document, _), doc in zip(docs, parsed):
+            if isinstance(doc, DocumentResult):  # its parse failed
+                results[id(document)] = doc
+            else:
+                results[id(document)] = _analyse_parsed(document, doc, pipes, max_seconds)
+    return [results.get(id(d)) or DocumentResult(d) for d in documents]
+
+
+def _parse_alone(nlp: Language, document: Document, doc: Doc) -> Doc | DocumentResult:
+    try:
+        return next(parse(nlp, [doc]))
+    except MemoryError:
+        return mark_failed(document, "too_large", "too_large: parsing the document ran out of memory; "
+                                                  "lower --max-tokens")
+    except Exception as exc:  # noqa: BLE001
+        log.debug("parse failed for %s", document.source, exc_info=True)
+        return mark_failed(document, "analysis", f"analysis failed while parsing: {type(exc).__name__}: {exc}")
 
 
 def is_path(text_or_path: str | PathLike) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline.ingest import IngestError, iter_input_paths, load_metadata, read_document
+from pipeline.ingest import IngestError, iter_input_paths, load_metadata
+from pipeline.ingest.guarded import GuardedReader
 from pipeline.ingest.errors import ERROR_KINDS
 from pipeline.limits import Limits
 from pipeline.output import write_json_atomic
@@ -55,6 +56,7 @@ SKIP_KINDS = {
     "unsupported file type": "unsupported",  # MANIFEST.tsv, images, spreadsheets
     "not found": "not_found",
     "broken or looping symbolic link": "broken_link",
+    "symbolic link leaving the input folder": "outside_link",  # unless --follow-links
     "unreadable folder": "unreadable_folder",
     "duplicate content": "duplicate",  # same normalised text as another input of the run
     "unchanged": "unchanged",  # already in the store with the same content
@@ -179,36 +181,39 @@ def iter_documents(
 
     Skipped paths (unsupported type, duplicate content, paths that cannot be walked) go
     straight into ``summary``; every other path is yielded as a document, ``status="error"``
-    (with ``error_kind``) when it could not be read, so the batch stores and counts it.
+    (with ``error_kind``) when it could not be read, so the batch stores and counts it. Files are
+    read in a separate process under ``limits.max_memory_mb`` and ``limits.max_seconds``
+    (:class:`~pipeline.ingest.guarded.GuardedReader`).
     """
     seen: dict[str, str] = {}
-    for path, skip_reason in inputs:
-        source = str(path)
-        if skip_reason:
-            summary.add(source, "skipped", skip_kind(skip_reason), skip_reason)
-            continue
-        row = None
-        if metadata:
-            row = metadata.get(source) or metadata.get(path.name)
-        try:
-            document = read_document(path, row, limits)
-        except IngestError as exc:
-            if exc.kind == "unsupported":  # e.g. a JSON file that is not a publication record
-                summary.add(source, "skipped", "unsupported", str(exc))
+
+    def to_read() -> Iterator[tuple[Path, dict | None]]:
+        for path, skip_reason in inputs:
+            if skip_reason:
+                summary.add(str(path), "skipped", skip_kind(skip_reason), skip_reason)
                 continue
-            yield _failed(source, exc.kind, str(exc))
-            continue
-        except Exception as exc:  # a reader bug must not stop the batch
-            log.debug("ingest failed for %s", source, exc_info=True)
-            yield _failed(source, "corrupt", f"unexpected {type(exc).__name__} while reading: {exc} "
-                                             "(if the file opens elsewhere, please report it)")
-            continue
-        if document.doc_id in seen:
-            summary.add(source, "skipped", "duplicate", f"duplicate content of {seen[document.doc_id]}",
-                        document.doc_id)
-            continue
-        seen[document.doc_id] = source
-        yield document
+            yield path, (metadata.get(str(path)) or metadata.get(path.name)) if metadata else None
+
+    with GuardedReader(limits) as reader:  # each file read under a memory and time budget
+        for path, _, read in reader.read_all(to_read()):
+            source = str(path)
+            if isinstance(read, IngestError):
+                if read.kind == "unsupported":  # e.g. a JSON file that is not a publication record
+                    summary.add(source, "skipped", "unsupported", str(read))
+                else:
+                    yield _failed(source, read.kind, str(read))
+                continue
+            if isinstance(read, Exception):  # a reader bug must not stop the batch
+                log.debug("ingest failed for %s: %r", source, read)
+                yield _failed(source, "corrupt", f"unexpected {type(read).__name__} while reading: {read} "
+                                                 "(if the file opens elsewhere, please report it)")
+                continue
+            if read.doc_id in seen:
+                summary.add(source, "skipped", "duplicate", f"duplicate content of {seen[read.doc_id]}",
+                            read.doc_id)
+                continue
+            seen[read.doc_id] = source
+            yield read
 
 
 def _batched(items: Iterable[Document], size: int, max_words: int | None = None) -> Iterator[list[Document]]:
@@ -300,7 +305,7 @@ def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSet
     out_dir.mkdir(parents=True, exist_ok=True)
     store_path = settings.store_path
     summary.store = str(store_path)
-    inputs = list(iter_input_paths(list(paths)))  # paths only: cheap, and walked once
+    inputs = list(iter_input_paths(list(paths), settings.follow_links))  # paths only: cheap, walked once
     if on_start:
         on_start(sum(1 for _, skip in inputs if not skip))
     summary.inputs = len(inputs)

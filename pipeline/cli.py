@@ -76,7 +76,13 @@ def run(
     max_mb: Annotated[float, typer.Option(min=0, help="Largest input file in MiB (0: no limit).")] = 50,
     max_chars: Annotated[int, typer.Option(min=0, help="Longest text in characters (0: no limit).")] = 1_000_000,
     max_pages: Annotated[int, typer.Option(min=0, help="Most PDF pages (0: no limit).")] = 2_000,
-    max_seconds: Annotated[float, typer.Option(min=0, help="Longest analysis of one document (0: no limit).")] = 300,
+    max_seconds: Annotated[float, typer.Option(
+        min=0, help="Longest reading, and longest analysis, of one document (0: no limit).")] = 300,
+    max_tokens: Annotated[int, typer.Option(min=0, help="Most spaCy tokens in one document (0: no limit).")] = 250_000,
+    max_memory_mb: Annotated[int, typer.Option(
+        min=0, help="Memory one file may take while it is read, in MiB (0: no limit).")] = 1_024,
+    follow_links: Annotated[bool, typer.Option(
+        "--follow-links", help="Read files that symbolic links in the input folders point to outside them.")] = False,
     lock_timeout: Annotated[float, typer.Option(
         min=0, help="Seconds to wait while another run (or serve) holds the store, then fail.")] = 60,
     workers: Annotated[Optional[int], typer.Option(
@@ -110,9 +116,9 @@ def run(
     settings = RunSettings(
         out=out, store=store, metadata_file=metadata, model=model, batch_size=batch_size, force=force,
         limits=Limits(max_bytes=int(max_mb * MB), max_chars=max_chars, max_pages=max_pages,
-                      max_seconds=max_seconds),
+                      max_seconds=max_seconds, max_tokens=max_tokens, max_memory_mb=max_memory_mb),
         workers=workers or os.cpu_count() or 1, executor=executor, scheduler=scheduler,
-        lock_timeout=lock_timeout)
+        lock_timeout=lock_timeout, follow_links=follow_links)
     progress = Progress(
         TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[name]}"), TimeRemainingColumn(),

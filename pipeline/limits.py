@@ -1,8 +1,11 @@
 """Per-document limits: one document exceeding them becomes an error record, never a stopped batch.
 
-Ingest enforces the size limits (``max_bytes`` on the file, ``max_chars`` on the extracted text,
-``max_pages`` on PDFs); the batch enforces ``max_seconds`` on each document's analysis.
-Every limit is a flag of ``ngo-pipeline run``; ``0`` switches a limit off.
+Ingest enforces the size limits (``max_bytes`` on the file, ``max_unpacked_bytes`` on a
+``.docx``'s parts, ``max_chars`` on the extracted text, ``max_pages`` on PDFs); a batch run reads
+each file in a separate process under ``max_memory_mb`` and ``max_seconds``
+(:mod:`pipeline.ingest.guarded`); the analysis enforces ``max_tokens`` before the parse and
+``max_seconds`` on each document's analysis. Every limit is a flag of ``ngo-pipeline run``;
+``0`` switches a limit off.
 """
 from __future__ import annotations
 
@@ -29,14 +32,29 @@ class Limits:
     max_pages : int
         Most PDF pages read (``too_large`` above it). Default 2,000.
     max_seconds : float
-        Longest analysis of one document after parsing, in seconds (``timeout`` above it).
-        Default 300.
+        Longest reading of one file, and longest analysis of one document after parsing, in
+        seconds (``timeout`` above it). Default 300.
+    max_tokens : int
+        Most spaCy tokens in one document (``too_large`` above it), counted before the parse.
+        Default 250,000: 1,000,000 characters of English prose are about 200,000 tokens, a text
+        made of punctuation (one token per character) is refused. Long documents are parsed in
+        pieces of :data:`pipeline.analysis.PARSE_PIECE_TOKENS`, so the parser's memory does not
+        grow with the document.
+    max_memory_mb : int
+        Memory one file may take while it is read (decompression included), in MiB, on top
+        of the reading process's own; above it the file fails with ``too_large``. Default 1,024.
+    max_unpacked_bytes : int
+        Largest total uncompressed size of the parts of a ``.docx`` (a zip archive), checked
+        before anything is decompressed (``too_large`` above it). Default 256 MiB.
     """
 
     max_bytes: int = 50 * MB
     max_chars: int = 1_000_000
     max_pages: int = 2_000
     max_seconds: float = 300.0
+    max_tokens: int = 250_000
+    max_memory_mb: int = 1_024
+    max_unpacked_bytes: int = 256 * MB
 
 
 DEFAULT_LIMITS = Limits()

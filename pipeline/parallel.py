@@ -21,14 +21,13 @@ worker threads, where no signal can interrupt them, so there the limit is not en
 from __future__ import annotations
 
 import logging
-import signal
-import sys
-import threading
 from collections import deque
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
-from pipeline.limits import DocumentTimeout, time_limit  # noqa: F401  (re-exported)
+from pipeline.limits import DEFAULT_LIMITS, DocumentTimeout, time_limit  # noqa: F401  (re-exported)
+from pipeline.processes import die_with_parent as _die_with_parent
+from pipeline.processes import start_method  # noqa: F401  (re-exported)
 from pipeline.records import Document, DocumentResult
 from pipeline.settings import RunSettings
 
@@ -54,7 +53,8 @@ def load_models(model: str | None = None):
 
 
 def analyse_batch(documents: Sequence[Document], model: str | None = None,
-                  max_seconds: float | None = None, batch_size: int = 16) -> list[DocumentResult]:
+                  max_seconds: float | None = None, batch_size: int = 16,
+                  max_tokens: int | None = DEFAULT_LIMITS.max_tokens) -> list[DocumentResult]:
     """Parse a batch with one ``nlp.pipe`` and analyse each document; failures become error results.
 
     This is the unit of work of every executor: it runs in the main process, in a pool worker
@@ -63,7 +63,7 @@ def analyse_batch(documents: Sequence[Document], model: str | None = None,
     if not any(d.status == "ok" for d in documents):
         return [DocumentResult(d) for d in documents]
     return _analysis().analyse_documents(documents, load_models(model), max_seconds=max_seconds,
-                                         batch_size=batch_size)
+                                         batch_size=batch_size, max_tokens=max_tokens)
 
 
 # --- executors ----------------------------------------------------------------------------------
@@ -90,24 +90,11 @@ def _init_pool_worker(model: str | None) -> None:
         log.debug("model loading failed in a worker", exc_info=True)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to end this worker when the run that started it dies (even by SIGKILL):
-    otherwise it would wait for work forever."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # another C library: the worker just lives until the pool is shut down
-        pass
-
-
 def run_serial(batches: Iterable[list[Document]], settings: RunSettings) -> Iterator[DocumentResult]:
     """Analyse in this process; the model loads on the first batch that needs it."""
     for batch in batches:
-        yield from analyse_batch(batch, settings.model, settings.limits.max_seconds, settings.batch_size)
+        yield from analyse_batch(batch, settings.model, settings.limits.max_seconds, settings.batch_size,
+                                 settings.limits.max_tokens)
 
 
 def run_process_pool(batches: Iterable[list[Document]], settings: RunSettings) -> Iterator[DocumentResult]:
@@ -120,7 +107,8 @@ def run_process_pool(batches: Iterable[list[Document]], settings: RunSettings) -
     with kind ``analysis``; the run goes on.
     """
     workers = settings.workers
-    pool = _PoolWithRestart(workers, settings.model, settings.limits.max_seconds, settings.batch_size)
+    pool = _PoolWithRestart(workers, settings.model, settings.limits.max_seconds, settings.batch_size,
+                            settings.limits.max_tokens)
     try:
         pending: deque = deque()
         for batch in batches:
@@ -136,8 +124,10 @@ def run_process_pool(batches: Iterable[list[Document]], settings: RunSettings) -
 class _PoolWithRestart:
     """A process pool that survives the death of a worker (see :func:`run_process_pool`)."""
 
-    def __init__(self, workers: int, model: str | None, max_seconds: float | None, batch_size: int):
+    def __init__(self, workers: int, model: str | None, max_seconds: float | None, batch_size: int,
+                 max_tokens: int | None = DEFAULT_LIMITS.max_tokens):
         self.workers, self.model, self.max_seconds, self.batch_size = workers, model, max_seconds, batch_size
+        self.max_tokens = max_tokens
         self.pool = None  # started by the first batch with work in it
 
     def _start(self):
@@ -154,7 +144,8 @@ class _PoolWithRestart:
             return None
         if self.pool is None:
             self.pool = self._start()
-        return self.pool.submit(analyse_batch, batch, self.model, self.max_seconds, self.batch_size)
+        return self.pool.submit(analyse_batch, batch, self.model, self.max_seconds, self.batch_size,
+                                self.max_tokens)
 
     def _restart(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -191,19 +182,6 @@ class _PoolWithRestart:
     def shutdown(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def start_method() -> str:
-    """``fork`` on Linux when this process runs no other thread, else ``spawn``.
-
-    Forked workers start at once and share the parent's loaded model (copy-on-write); spaCy
-    and scikit-learn are fork-safe on Linux. A parent running other threads (rich's progress
-    bar refreshing, a Dask client) could be forked while one of them holds a lock, which the
-    child would wait for forever: then workers are spawned, and each imports and loads anew.
-    """
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
 
 
 def _chain(first, rest):
@@ -243,6 +221,7 @@ def run_dask(batches: Iterable[list[Document]], settings: RunSettings) -> Iterat
 
         def submit(batch):
             # pure=False: two equal batches (a re-run with --force) are still two tasks
-            return client.submit(analyse_batch, batch, settings.model, None, settings.batch_size, pure=False)
+            return client.submit(analyse_batch, batch, settings.model, None, settings.batch_size,
+                                 settings.limits.max_tokens, pure=False)
 
         yield from _in_order(submit, _chain(first, batches), n_workers * IN_FLIGHT_PER_WORKER)

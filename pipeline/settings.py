@@ -50,6 +50,9 @@ class RunSettings:
     corrections : Path, optional
         Analysts' theme corrections applied to every document (default:
         :func:`pipeline.themes.review.default_corrections_path`; a missing file means none).
+    follow_links : bool
+        Read files that symbolic links in the input folders point to outside those folders
+        (default: skipped, kind ``outside_link``).
     """
 
     out: Path = field(default=Path("outputs"))
@@ -64,6 +67,7 @@ class RunSettings:
     scheduler: str | None = None
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     corrections: Path | None = None
+    follow_links: bool = False
 
     def __post_init__(self):
         if self.executor not in EXECUTORS:

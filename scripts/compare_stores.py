@@ -1,6 +1,8 @@
 """Compare the records of two stores table by table: what a refactoring must leave unchanged.
 
     python scripts/compare_stores.py A.sqlite B.sqlite        # exit 1 when a record differs
+    python scripts/compare_stores.py A.sqlite B.sqlite --shared-only --ignore source
+                  # only the documents both stores hold, their source paths aside
 
 Every record table (documents, entities, quotes, claims, dates, statements) is read from both
 stores and compared document by document, row by row in record order, column by
@@ -26,13 +28,13 @@ def rows(conn: sqlite3.Connection, table: str) -> tuple[list[str], list[tuple]]:
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def compare(a: Path, b: Path, show: int = 5) -> int:
+def compare(a: Path, b: Path, show: int = 5, shared_only: bool = False, ignore: tuple[str, ...] = ()) -> int:
     ca, cb = sqlite3.connect(f"file:{a}?mode=ro", uri=True), sqlite3.connect(f"file:{b}?mode=ro", uri=True)
     differing = 0
     for table in TABLES:
         cols_a, rows_a = rows(ca, table)
         cols_b, rows_b = rows(cb, table)
-        common = [c for c in cols_a if c in cols_b]
+        common = [c for c in cols_a if c in cols_b and c not in ignore]
         pick_a = [cols_a.index(c) for c in common]
         pick_b = [cols_b.index(c) for c in common]
         left = [tuple(r[i] for i in pick_a) for r in rows_a]
@@ -46,6 +48,14 @@ def compare(a: Path, b: Path, show: int = 5) -> int:
             by_doc_a.setdefault(row[doc_col], []).append(row)
         for row in right:
             by_doc_b.setdefault(row[doc_col], []).append(row)
+        if shared_only:
+            documents_a = {r[0] for r in ca.execute("SELECT doc_id FROM documents")}
+            documents_b = {r[0] for r in cb.execute("SELECT doc_id FROM documents")}
+            both = documents_a & documents_b
+            by_doc_a = {k: v for k, v in by_doc_a.items() if k in both}
+            by_doc_b = {k: v for k, v in by_doc_b.items() if k in both}
+            left = [row for rows_ in by_doc_a.values() for row in rows_]
+            right = [row for rows_ in by_doc_b.values() for row in rows_]
         diffs, docs = [], set()
         for doc_id in sorted(set(by_doc_a) | set(by_doc_b)):
             xs, ys = by_doc_a.get(doc_id, []), by_doc_b.get(doc_id, [])
@@ -75,8 +85,10 @@ def main() -> None:
     parser.add_argument("a", type=Path)
     parser.add_argument("b", type=Path)
     parser.add_argument("--show", type=int, default=5)
+    parser.add_argument("--shared-only", action="store_true", help="compare only the documents both stores hold")
+    parser.add_argument("--ignore", action="append", default=[], help="a column not to compare (repeatable)")
     args = parser.parse_args()
-    sys.exit(1 if compare(args.a, args.b, args.show) else 0)
+    sys.exit(1 if compare(args.a, args.b, args.show, args.shared_only, tuple(args.ignore)) else 0)
 
 
 if __name__ == "__main__":

@@ -40,13 +40,16 @@ def corpus(tmp_path) -> Path:
 def reads(monkeypatch) -> list[str]:
     """Every file the batch reads, by path."""
     seen: list[str] = []
-    real = pipeline.batch.read_document
+    real = pipeline.batch.GuardedReader.read_all
 
-    def counting(path, *args, **kwargs):
-        seen.append(Path(path).name)
-        return real(path, *args, **kwargs)
+    def counting(self, items):
+        def noted():
+            for path, metadata in items:
+                seen.append(Path(path).name)
+                yield path, metadata
+        return real(self, noted())
 
-    monkeypatch.setattr(pipeline.batch, "read_document", counting)
+    monkeypatch.setattr(pipeline.batch.GuardedReader, "read_all", counting)
     return seen
 
 

@@ -129,13 +129,13 @@ def test_process_documents_passes_failed_documents_through_in_order(small_corpus
     assert results[0].document.status == "error" and not results[0].quotes
 
 
-def _die_on_marked_text(documents, model=None, max_seconds=None, batch_size=16):
+def _die_on_marked_text(documents, model=None, max_seconds=None, batch_size=16, max_tokens=None):
     """Stands in for analyse_batch in a forked worker: dies like a crashed process on one text."""
     import os
 
     if any("KILL THIS WORKER" in d.text for d in documents):
         os._exit(1)
-    return real_analyse_batch(documents, model, max_seconds, batch_size)
+    return real_analyse_batch(documents, model, max_seconds, batch_size, max_tokens)
 
 
 def test_a_worker_that_dies_fails_its_document_and_the_run_goes_on(small_corpus, monkeypatch):

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.ingest.dates import find_dateline, is_dateline, to_iso_date
 from pipeline.ingest.errors import IngestError
-from pipeline.ingest.formats import READERS, clean_extracted
+from pipeline.ingest.formats import READERS, check_unpacked_size, clean_extracted
 from pipeline.ingest.normalise import LANGUAGE_NAMES, detect_language, identify_language, normalise_text
 from pipeline.ingest.pdf import read_pdf
 from pipeline.limits import DEFAULT_LIMITS, MB, Limits
@@ -132,6 +132,8 @@ def read_document(path: str | Path, metadata: dict | None = None, limits: Limits
         raise IngestError("unsupported", f"unsupported file type {suffix or '(no suffix)'}: {path}")
     _file_size(path, limits)
     fmt, reader = READERS[suffix]
+    if fmt == "docx":
+        check_unpacked_size(path, limits.max_unpacked_bytes)
     try:
         if fmt == "pdf":
             raw, own = read_pdf(path, max_pages=limits.max_pages)
@@ -230,15 +232,23 @@ def _file_entry(path: Path) -> tuple[Path, str | None]:
     return path, f"unsupported file type {suffix or '(no suffix)'}"
 
 
-def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def iter_input_paths(paths: Iterable[str | Path], follow_links: bool = False) -> Iterator[tuple[Path, str | None]]:
     """Expand files and folders into ``(path, skip_reason)`` pairs.
 
     Folders are walked recursively in sorted order; hidden files and folders (name
-    starting with ``.``) are ignored; symlinked folders are followed once, so a link back to
-    a parent (a symlink loop) is walked no further. ``skip_reason`` is None for a supported
-    file, else e.g. ``"unsupported file type .tsv"``, ``"not found"``, ``"broken or looping
-    symbolic link"`` or ``"unreadable folder: ..."``. A file named explicitly is always
-    reported, and every path is reported once.
+    starting with ``.``) are ignored. A symbolic link met while walking a folder is followed
+    only when its target is inside that folder (or with ``follow_links``): a link to
+    ``/etc/passwd`` or to ``/etc`` in a downloaded folder would otherwise pull outside files
+    into the store. Symlinked folders are followed once, so a link back to a parent (a symlink
+    loop) is walked no further. ``skip_reason`` is None for a supported file, else e.g.
+    ``"unsupported file type .tsv"``, ``"not found"``, ``"broken or looping symbolic link"``,
+    ``"symbolic link leaving the input folder"`` or ``"unreadable folder: ..."``. A file named
+    explicitly is always reported (and read, even through a link: the user named it), and every
+    path is reported once.
     """
     reported: set[Path] = set()
     for given in paths:
@@ -251,6 +261,7 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | 
         if not root.is_dir():
             yield root, ("broken or looping symbolic link" if root.is_symlink() else "not found")
             continue
+        inside_root = os.path.realpath(root)
         seen: set[str] = set()
         unreadable: list[OSError] = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable.append):
@@ -259,7 +270,16 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | 
                 dirnames[:] = []
                 continue
             seen.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            kept = []
+            for name in sorted(d for d in dirnames if not d.startswith(".")):
+                folder = Path(dirpath) / name
+                if (not follow_links and folder.is_symlink()
+                        and not _inside(os.path.realpath(folder), inside_root)):
+                    reported.add(folder)
+                    yield folder, f"symbolic link leaving the input folder (to {os.path.realpath(folder)})"
+                    continue
+                kept.append(name)
+            dirnames[:] = kept
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
@@ -270,6 +290,9 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | 
                 if path.is_symlink() and not path.exists():
                     # a dangling link, or one in a loop (a -> b -> a): os.walk lists it as a file
                     yield path, "broken or looping symbolic link"
+                elif (not follow_links and path.is_symlink()
+                        and not _inside(os.path.realpath(path), inside_root)):
+                    yield path, f"symbolic link leaving the input folder (to {os.path.realpath(path)})"
                 else:
                     yield _file_entry(path)
         for error in unreadable:

@@ -28,3 +28,6 @@ class IngestError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+    def __reduce__(self):  # pickled from a reading process (pipeline.ingest.guarded)
+        return type(self), (self.kind, self.message)

@@ -26,6 +26,7 @@ from pipeline.ingest.normalise import (
     strip_stray_emphasis,
 )
 from pipeline.ingest.pdf import read_pdf
+from pipeline.limits import MB
 
 Metadata = dict[str, Any]
 # A "text" file with more than this share of control or undecodable characters is binary.
@@ -200,6 +201,23 @@ def read_json(path: Path) -> tuple[str, Metadata]:
 
 
 # --------------------------------------------------------------------------- docx
+
+
+def check_unpacked_size(path: Path, max_bytes: int) -> None:
+    """Refuse a zip archive (a ``.docx``) whose parts would decompress to more than ``max_bytes``.
+
+    Reads the sizes the archive declares, without decompressing anything; :mod:`zipfile` never
+    inflates a part past its declared size, so a part that lies about it fails when read.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):  # not a zip: the reader says so in its own words
+        return
+    if max_bytes and total > max_bytes:
+        raise IngestError("too_large", f"its parts decompress to {total / MB:,.1f} MiB, above the limit of "
+                                       f"{max_bytes / MB:,.1f} MiB (a zip bomb?): {path}")
+
 
 
 def read_docx(path: Path) -> tuple[str, Metadata]:

@@ -37,7 +37,8 @@ class HtmlText:
     headings: list[str] = field(default_factory=list)
 
 
-def _walk(element: etree._Element, out: list[str], headings: list[str], in_pre: bool = False) -> None:
+def _walk(element: etree._Element, out: list[str], headings: list[str], in_pre: bool = False,
+          number: int | None = None) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     tag = tag.lower()
     if tag in _SKIP or not isinstance(element.tag, str):
@@ -50,15 +51,18 @@ def _walk(element: etree._Element, out: list[str], headings: list[str], in_pre: 
         out.append("\n\n")
     elif tag in _BLOCK:
         out.append("\n\n")
-    if tag == "li":
-        parent = element.getparent()
-        if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() == "ol":
-            out.append(f"{[c for c in parent if c.tag == 'li'].index(element) + 1}. ")
+    if tag == "li" and number is not None:  # an item of an ordered list, numbered by its parent
+        out.append(f"{number}. ")
     start = len(out)
     if element.text:
         out.append(element.text if pre else _WHITESPACE.sub(" ", element.text))
+    items = 0  # counted as the children are walked: finding each item's index was quadratic
     for child in element:
-        _walk(child, out, headings, pre)
+        if tag == "ol" and child.tag == "li":
+            items += 1
+            _walk(child, out, headings, pre, items)
+        else:
+            _walk(child, out, headings, pre)
     if tag in _HEADINGS:
         heading = _WHITESPACE.sub(" ", "".join(out[start:])).strip()
         if heading:

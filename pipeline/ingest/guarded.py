@@ -1,0 +1,193 @@
+"""Read untrusted files in a separate process that cannot take the run down.
+
+A file from the web can decompress to gigabytes (a zip bomb in a ``.docx``, a Flate bomb in a
+PDF stream) or keep a parser busy for minutes. :class:`GuardedReader` reads each file with
+:func:`~pipeline.ingest.read_document` in one child process whose address space is capped
+(``RLIMIT_AS``: its size when it started plus ``Limits.max_memory_mb``) and whose every read is
+timed (``Limits.max_seconds``: ``SIGALRM`` inside the child for Python code, and the parent
+kills the child if a call in a C library outlives that by :data:`KILL_GRACE_SECONDS`). A file
+over budget fails with ``too_large`` or ``timeout``; a child that dies is replaced, and the files
+queued behind it are read again. Reads run :data:`READ_AHEAD` files ahead, so reading overlaps
+the analysis of the documents before them.
+
+With ``max_memory_mb`` and ``max_seconds`` both 0 (no budget), files are read in this process.
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from pipeline.ingest.core import read_document
+from pipeline.ingest.errors import IngestError
+from pipeline.limits import DEFAULT_LIMITS, MB, DocumentTimeout, Limits, time_limit
+from pipeline.processes import die_with_parent, start_method
+from pipeline.records import Document
+
+log = logging.getLogger(__name__)
+
+READ_AHEAD = 4  # files submitted before the one being collected
+KILL_GRACE_SECONDS = 10.0  # beyond max_seconds, for a read stuck inside a C library
+
+
+def _cap_memory(max_memory_mb: int) -> None:
+    """In the reading process: cap its address space at its current size plus the budget."""
+    die_with_parent()
+    if not max_memory_mb:
+        return
+    try:
+        import resource
+
+        current = _address_space_bytes()
+        limit = current + max_memory_mb * MB
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux (no /proc, no RLIMIT_AS): time limit only
+        log.debug("could not cap the reading process's memory", exc_info=True)
+
+
+def _address_space_bytes() -> int:
+    """This process's virtual memory size (``VmSize``), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmSize in /proc/self/status")
+
+
+def read_within_budget(path: str, metadata: dict | None, limits: Limits) -> Document:
+    """:func:`read_document` under ``limits.max_seconds``, out-of-memory turned into ``too_large``.
+
+    Runs in the reading process (the address space is capped there by :func:`_cap_memory`).
+    """
+    try:
+        with time_limit(limits.max_seconds):
+            return read_document(path, metadata, limits)
+    except DocumentTimeout:
+        raise IngestError("timeout", f"reading took longer than the {limits.max_seconds:g} s limit; raise it "
+                                     "with --max-seconds (0 switches it off)") from None
+    except MemoryError:
+        raise IngestError("too_large", f"reading needed more than the {limits.max_memory_mb:,} MiB memory "
+                                       "budget (a decompression bomb?); raise it with --max-memory-mb") from None
+
+
+class GuardedReader:
+    """Read files one after another in a budgeted child process (see the module).
+
+    Use as a context manager; :meth:`read_all` yields ``(path, metadata, document or IngestError)``
+    in input order.
+    """
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or DEFAULT_LIMITS
+        self.in_process = not self.limits.max_memory_mb and not self.limits.max_seconds
+        self.pool = None
+
+    def __enter__(self) -> "GuardedReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self._kill()
+
+    def _start(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context(start_method())
+        return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_cap_memory,
+                                   initargs=(self.limits.max_memory_mb,))
+
+    def _kill(self) -> None:
+        """End the child at once (a read stuck in C code ignores everything gentler)."""
+        pool, self.pool = self.pool, None
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, path: Path, metadata: dict | None) -> Future | None:
+        """The read of ``path`` in the child; None when the child has just died (a file before
+        this one killed it): the read is submitted again once the child is replaced."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None:
+            self.pool = self._start()
+        try:
+            return self.pool.submit(read_within_budget, str(path), metadata, self.limits)
+        except BrokenProcessPool:
+            return None
+
+    @staticmethod
+    def _broken_future() -> Future:
+        """A read that could not even start: a new child died at once."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("the reading process could not start"))
+        return future
+
+    def _collect(self, future: Future) -> Document | IngestError:
+        from concurrent.futures.process import BrokenProcessPool
+
+        wait = self.limits.max_seconds + KILL_GRACE_SECONDS if self.limits.max_seconds else None
+        try:
+            return future.result(timeout=wait)
+        except IngestError as exc:
+            return exc
+        except FutureTimeout:
+            self._kill()
+            return IngestError("timeout", f"reading took longer than the {self.limits.max_seconds:g} s limit "
+                                          "(stopped inside a library); raise it with --max-seconds")
+        except BrokenProcessPool:
+            self._kill()
+            return IngestError("too_large", "reading this file ended its reading process: it needed more than "
+                                            f"the {self.limits.max_memory_mb:,} MiB memory budget, or crashed a "
+                                            "parser; raise --max-memory-mb if the file is genuine")
+        except Exception as exc:  # noqa: BLE001  a reader bug: the batch records it
+            return exc
+
+    def read_all(self, items: Iterable[tuple[Path, dict | None]]
+                 ) -> Iterator[tuple[Path, dict | None, Document | IngestError | Exception]]:
+        """Read every ``(path, metadata row)``, :data:`READ_AHEAD` ahead; results in input order.
+
+        An unexpected exception of a reader comes back as the result (the batch records it).
+        """
+        if self.in_process:
+            for path, metadata in items:
+                try:
+                    yield path, metadata, read_document(path, metadata, self.limits)
+                except Exception as exc:  # noqa: BLE001
+                    yield path, metadata, exc
+            return
+        pending: deque[list[Any]] = deque()  # [path, metadata, future or None]
+        items = iter(items)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < READ_AHEAD + 1:
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                    break
+                pending.append([*item, self._submit(*item)])
+            if not pending:
+                return
+            path, metadata, future = pending.popleft()
+            # the oldest read unfinished is the one the child was busy with when it died
+            result = self._collect(future or self._submit(path, metadata) or self._broken_future())
+            if self.pool is None:  # the child was replaced: the files queued behind it start again
+                for entry in pending:
+                    entry[2] = self._submit(entry[0], entry[1])
+            yield path, metadata, result
+
+
+__all__ = ["GuardedReader", "KILL_GRACE_SECONDS", "READ_AHEAD", "read_within_budget"]
+
