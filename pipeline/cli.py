@@ -236,6 +236,10 @@ def train(
                           f"macro-F1 {overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}")
 
 
+# the commands that write CSV (review export, search, export) neutralise formulas unless told not to
+_RAW_CSV_HELP = ("Write CSV cells exactly as stored: no ' before text starting with = + - @ "
+                 "(which a spreadsheet would run as a formula).")
+
 review_app = typer.Typer(help="Analysts' review of sentence themes: export a CSV, import corrections.",
                          no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -245,12 +249,13 @@ app.add_typer(review_app, name="review")
 def review_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder of a run.")] = Path("outputs"),
     file: Annotated[Path, typer.Option("--file", "-f", help="CSV to write.")] = Path("review.csv"),
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
 ) -> None:
     """Write the statements of OUT with predicted themes and scores to a CSV for review."""
     from pipeline.themes.review import export_review
 
     try:
-        rows = export_review(out, file)
+        rows = export_review(out, file, raw_csv=raw_csv)
     except FileNotFoundError as exc:
         _fail(exc)
     _stdout().print(f"{rows} statements written to {file}; edit the 'themes' column "
@@ -348,6 +353,7 @@ def search(
     source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
 ) -> None:
     """Full-text search of the store's quotes (or statements, claims, documents), best match first."""
@@ -355,11 +361,14 @@ def search(
     import json
     import sys
 
+    from pipeline.csvsafe import safe_row
     from pipeline.store import SearchError, StoreError
     from pipeline.store import search as search_store
 
     if output_format not in ("table", "json", "csv"):
         raise typer.BadParameter("choose table, json or csv", param_hint="--format")
+    if raw_csv and output_format != "csv":
+        raise typer.BadParameter("only with --format csv", param_hint="--raw-csv")
     if target not in _SEARCH_FIELDS:
         raise typer.BadParameter("choose quotes, statements, claims or documents", param_hint="--in")
     highlight = HIGHLIGHT if output_format == "table" else ("**", "**")
@@ -377,7 +386,8 @@ def search(
         writer = csv.DictWriter(sys.stdout, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, **{k: json.dumps(row[k]) for k in ("themes", "theme_scores") if k in row}})
+            cells = {**row, **{k: json.dumps(row[k]) for k in ("themes", "theme_scores") if k in row}}
+            writer.writerow(safe_row(cells, raw=raw_csv))
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
         _stdout().print(search_table(hits, target, title))
@@ -387,6 +397,7 @@ def search(
 def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
     output_format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
 ) -> None:
     """Write every table of the store to OUT as JSON Lines, CSV or Parquet."""
@@ -396,8 +407,10 @@ def export(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
+    if raw_csv and output_format != "csv":
+        raise typer.BadParameter("only with --format csv", param_hint="--raw-csv")
     try:
-        counts = export_store(_store_path(store), out, output_format)
+        counts = export_store(_store_path(store), out, output_format, raw_csv=raw_csv)
     except StoreError as exc:
         _fail(exc)
     table = Table(title=f"exported to {out}/", title_justify="left")
