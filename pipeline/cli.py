@@ -425,27 +425,33 @@ def export(
 def serve(
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+    allow_host: Annotated[Optional[list[str]], typer.Option(
+        "--allow-host", metavar="HOST",
+        help="Also answer requests whose Host header names HOST (a proxy forwarding to the server); "
+             "repeatable. Otherwise only localhost, 127.0.0.1 and ::1.")] = None,
 ) -> None:
     """Browse the store in Datasette (read-only, on 127.0.0.1) until Ctrl-C."""
     from pipeline.store import StoreError, open_store
+    from pipeline.view.guard import check_host_name
     from pipeline.view.serve import database_name
 
     path = _store_path(store)
     try:
+        allow_hosts = tuple(check_host_name(name) for name in allow_host or ())
         open_store(path).close()  # fail before the server starts: missing store, other schema
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:
         _fail(exc)
     console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
-    _serve_until_stopped(path, port)
+    _serve_until_stopped(path, port, allow_hosts)
 
 
-def _serve_until_stopped(path: Path, port: int) -> None:
+def _serve_until_stopped(path: Path, port: int, allow_hosts: tuple[str, ...] = ()) -> None:
     """Serve the store in Datasette; exit 2 with the lock holder's message when a run is writing it."""
     from pipeline.store import StoreError
     from pipeline.view.serve import serve as serve_store
 
     try:
-        serve_store(path, port=port)
+        serve_store(path, port=port, allow_hosts=allow_hosts)
     except StoreError as exc:
         _fail(exc)
 
