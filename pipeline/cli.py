@@ -242,6 +242,10 @@ def train(
                           f"macro-F1 {overall['macro_f1']:.3f}, micro-F1 {overall['micro_f1']:.3f}")
 
 
+# the commands that write CSV (review export, search, export) neutralise formulas unless told not to
+_RAW_CSV_HELP = ("Write CSV cells exactly as stored: no ' before text starting with = + - @ "
+                 "(which a spreadsheet would run as a formula).")
+
 review_app = typer.Typer(help="Analysts' review of sentence themes: export a CSV, import corrections.",
                          no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -251,12 +255,13 @@ app.add_typer(review_app, name="review")
 def review_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder of a run.")] = Path("outputs"),
     file: Annotated[Path, typer.Option("--file", "-f", help="CSV to write.")] = Path("review.csv"),
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
 ) -> None:
     """Write the statements of OUT with predicted themes and scores to a CSV for review."""
     from pipeline.themes.review import export_review
 
     try:
-        rows = export_review(out, file)
+        rows = export_review(out, file, raw_csv=raw_csv)
     except FileNotFoundError as exc:
         _fail(exc)
     _stdout().print(f"{rows} statements written to {file}; edit the 'themes' column "
@@ -354,6 +359,7 @@ def search(
     source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
 ) -> None:
     """Full-text search of the store's quotes (or statements, claims, documents), best match first."""
@@ -361,11 +367,14 @@ def search(
     import json
     import sys
 
+    from pipeline.csvsafe import safe_row
     from pipeline.store import SearchError, StoreError
     from pipeline.store import search as search_store
 
     if output_format not in ("table", "json", "csv"):
         raise typer.BadParameter("choose table, json or csv", param_hint="--format")
+    if raw_csv and output_format != "csv":
+        raise typer.BadParameter("only with --format csv", param_hint="--raw-csv")
     if target not in _SEARCH_FIELDS:
         raise typer.BadParameter("choose quotes, statements, claims or documents", param_hint="--in")
     highlight = HIGHLIGHT if output_format == "table" else ("**", "**")
@@ -383,7 +392,8 @@ def search(
         writer = csv.DictWriter(sys.stdout, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, **{k: json.dumps(row[k]) for k in ("themes", "theme_scores") if k in row}})
+            cells = {**row, **{k: json.dumps(row[k]) for k in ("themes", "theme_scores") if k in row}}
+            writer.writerow(safe_row(cells, raw=raw_csv))
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
         _stdout().print(search_table(hits, target, title))
@@ -393,6 +403,7 @@ def search(
 def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
     output_format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
 ) -> None:
     """Write every table of the store to OUT as JSON Lines, CSV or Parquet."""
@@ -402,8 +413,10 @@ def export(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
+    if raw_csv and output_format != "csv":
+        raise typer.BadParameter("only with --format csv", param_hint="--raw-csv")
     try:
-        counts = export_store(_store_path(store), out, output_format)
+        counts = export_store(_store_path(store), out, output_format, raw_csv=raw_csv)
     except StoreError as exc:
         _fail(exc)
     table = Table(title=f"exported to {out}/", title_justify="left")
@@ -418,27 +431,33 @@ def export(
 def serve(
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+    allow_host: Annotated[Optional[list[str]], typer.Option(
+        "--allow-host", metavar="HOST",
+        help="Also answer requests whose Host header names HOST (a proxy forwarding to the server); "
+             "repeatable. Otherwise only localhost, 127.0.0.1 and ::1.")] = None,
 ) -> None:
     """Browse the store in Datasette (read-only, on 127.0.0.1) until Ctrl-C."""
     from pipeline.store import StoreError, open_store
+    from pipeline.view.guard import check_host_name
     from pipeline.view.serve import database_name
 
     path = _store_path(store)
     try:
+        allow_hosts = tuple(check_host_name(name) for name in allow_host or ())
         open_store(path).close()  # fail before the server starts: missing store, other schema
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:
         _fail(exc)
     console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
-    _serve_until_stopped(path, port)
+    _serve_until_stopped(path, port, allow_hosts)
 
 
-def _serve_until_stopped(path: Path, port: int) -> None:
+def _serve_until_stopped(path: Path, port: int, allow_hosts: tuple[str, ...] = ()) -> None:
     """Serve the store in Datasette; exit 2 with the lock holder's message when a run is writing it."""
     from pipeline.store import StoreError
     from pipeline.view.serve import serve as serve_store
 
     try:
-        serve_store(path, port=port)
+        serve_store(path, port=port, allow_hosts=allow_hosts)
     except StoreError as exc:
         _fail(exc)
 

@@ -4,6 +4,10 @@ Every record table is exported with exactly its record fields; ``speakers`` and
 ``quote_groups`` come along. In CSV, list and dict fields are JSON text; in Parquet, lists
 are native list columns and dicts (``statements.scores``) JSON text. :func:`read_export`
 turns all of them back into the same Python values.
+
+CSV cells are spreadsheet-safe (:mod:`pipeline.csvsafe`): text a spreadsheet would run as a
+formula (``=HYPERLINK(...)``, ``+1``, ``-2``, ``@SUM``) starts with a ``'``, unless
+``raw_csv``; :func:`read_export` removes it again.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipeline.csvsafe import restore, safe_row
 from pipeline.output import JsonlTables, atomic_path
 from pipeline.records import TABLES
 from pipeline.store.db import iter_rows, open_store
@@ -21,14 +26,15 @@ FORMATS = ("jsonl", "csv", "parquet")
 EXPORT_TABLES = TABLES + DERIVED_TABLES
 
 
-def _write_csv(rows, path: Path, table: str, columns: list[str]) -> int:
+def _write_csv(rows, path: Path, table: str, columns: list[str], raw: bool = False) -> int:
     json_cols = json_columns(table)
     n = 0
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: json.dumps(v, ensure_ascii=False) if k in json_cols else v for k, v in row.items()})
+            cells = {k: json.dumps(v, ensure_ascii=False) if k in json_cols else v for k, v in row.items()}
+            writer.writerow(safe_row(cells, raw=raw))
             n += 1
     return n
 
@@ -57,11 +63,13 @@ def _write_parquet(rows, path: Path, table: str, columns: list[str]) -> int:
     return len(rows)
 
 
-def export(store: str | Path, out_dir: str | Path, fmt: str = "jsonl") -> dict[str, int]:
+def export(store: str | Path, out_dir: str | Path, fmt: str = "jsonl", *, raw_csv: bool = False) -> dict[str, int]:
     """Write every table of ``store`` to ``out_dir/<table>.<fmt>``; returns rows per table.
 
     Each file is written beside its target and renamed into place, so an interrupted export
-    never leaves a half-written table.
+    never leaves a half-written table. CSV text cells that a spreadsheet would run as a
+    formula get a leading ``'`` (:func:`pipeline.csvsafe.spreadsheet_safe`); ``raw_csv=True``
+    writes every cell exactly as stored.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
@@ -79,7 +87,7 @@ def export(store: str | Path, out_dir: str | Path, fmt: str = "jsonl") -> dict[s
             path = out_dir / f"{table}.{fmt}"
             rows = iter_rows(conn, table)
             if fmt == "csv":
-                counts[table] = _write_csv(rows, path, table, list(table_columns(table)))
+                counts[table] = _write_csv(rows, path, table, list(table_columns(table)), raw=raw_csv)
             else:
                 counts[table] = _write_parquet(rows, path, table, list(table_columns(table)))
     finally:
@@ -95,7 +103,11 @@ def _decode_json_columns(frame, table: str):
 
 
 def read_export(path: Path, table: str):
-    """One exported table file (.jsonl, .csv or .parquet) as a DataFrame with decoded values."""
+    """One exported table file (.jsonl, .csv or .parquet) as a DataFrame with decoded values.
+
+    CSV cells neutralised for spreadsheets (a leading ``'`` before ``=+-@``) are restored, so
+    a spreadsheet-safe export and a ``raw_csv`` one read back the same.
+    """
     import pandas as pd
 
     suffix = path.suffix.lstrip(".")
@@ -105,6 +117,7 @@ def read_export(path: Path, table: str):
         return pd.read_json(path, lines=True, dtype=False, precise_float=True)
     if suffix == "csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = frame.map(restore, na_action="ignore")  # the text spreadsheet_safe wrote, back
         frame = frame.astype(object).where(frame.notna(), None)
         frame = _typed(frame, table)
         return _decode_json_columns(frame, table)

@@ -15,6 +15,11 @@ from the prediction in the *corrections file* (default ``data/themes/corrections
 
 Corrections are keyed by text, not by document, because the same sentence (a boilerplate
 line, a quoted phrase) should get the same themes wherever it appears.
+
+The CSV is meant to be opened in a spreadsheet, so a sentence that would run as a formula
+there (``=HYPERLINK(...)``, ``-2+3``) is written with a ``'`` in front
+(:mod:`pipeline.csvsafe`); the import takes it off again, so the text, and the key of its
+correction, are the sentence's own.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.csvsafe import restored_row, safe_row
 from pipeline.records import THEMES
 
 CORRECTIONS_FILENAME = "corrections.jsonl"
@@ -113,7 +119,7 @@ def _as_list(value: Any) -> list[str]:
     return [t for t in THEMES if t in (value or [])]
 
 
-def export_review(out_dir: str | Path, csv_path: str | Path) -> int:
+def export_review(out_dir: str | Path, csv_path: str | Path, *, raw_csv: bool = False) -> int:
     """Write the statements of a run's output to a review CSV; return the number of rows.
 
     Parameters
@@ -123,6 +129,9 @@ def export_review(out_dir: str | Path, csv_path: str | Path) -> int:
     csv_path : str or Path
         The CSV to write (UTF-8 with BOM so spreadsheet programs read accents; columns
         :data:`CSV_COLUMNS`). ``themes`` starts equal to ``predicted_themes``.
+    raw_csv : bool
+        Write the text exactly as stored. By default a sentence a spreadsheet would run as a
+        formula gets a leading ``'`` (:func:`pipeline.csvsafe.spreadsheet_safe`).
     """
     import pipeline
 
@@ -137,17 +146,20 @@ def export_review(out_dir: str | Path, csv_path: str | Path) -> int:
             scores = row.get("scores") or {}
             if isinstance(scores, str):
                 scores = json.loads(scores)
-            writer.writerow({
+            writer.writerow(safe_row({
                 "doc_id": row["doc_id"], "statement_id": row["statement_id"], "text": row["text"],
                 "predicted_themes": themes, "themes": themes,
                 "themes_source": row.get("themes_source") or "model",
                 **{f"score_{t}": scores.get(t, "") for t in THEMES},
-            })
+            }, raw=raw_csv))
     return len(statements)
 
 
 def read_review(csv_path: str | Path) -> list[dict[str, Any]]:
     """Rows of a review CSV whose ``themes`` differ from ``predicted_themes``.
+
+    Reads spreadsheet-safe and raw CSVs alike: a cell's leading ``'`` before a formula
+    character (written by :func:`export_review`) is taken off (:func:`pipeline.csvsafe.restore`).
 
     Returns
     -------
@@ -166,6 +178,7 @@ def read_review(csv_path: str | Path) -> list[dict[str, Any]]:
         if missing:
             raise ReviewError(f"{csv_path}: missing column(s) {sorted(missing)}")
         for line_no, row in enumerate(reader, 2):
+            row = restored_row(row)
             try:
                 themes = parse_themes(row["themes"])
                 predicted = parse_themes(row["predicted_themes"])

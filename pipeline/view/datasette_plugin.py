@@ -3,6 +3,9 @@
 It also serves the document view of ``ngo-pipeline show`` at ``/-/document/<doc_id>`` (every
 record highlighted; ``?start=&end=`` selects a span), linked from the span_in_context page,
 query rows with a ``doc_id`` and document titles.
+
+It guards the server too (:mod:`pipeline.view.guard`): only local Host headers, only GET and
+HEAD, and SQLite limits on every connection so one query cannot take the memory.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from markupsafe import Markup, escape
 
 from pipeline.records import RECORD_TYPES
 from pipeline.store.schema import BROWSER_VIEWS
+from pipeline.view import guard
 
 # tables and views whose rows are spans of a document (doc_id, start, end, text)
 SPAN_SOURCES = frozenset({table for table, rt in RECORD_TYPES.items() if rt.record is not None} | set(BROWSER_VIEWS))
@@ -20,6 +24,7 @@ CONTEXT_QUERY = "span_in_context"
 
 
 DOCUMENT_ROUTE = "/-/document/"  # the document view (pipeline.view.document), served by register_routes
+PLUGIN_NAME = "ngo_pipeline"  # its configuration in the metadata: {"bound_host": ..., "allow_hosts": [...]}
 
 
 def _field(row, key):
@@ -34,6 +39,20 @@ def document_view_url(datasette, doc_id, start=None, end=None) -> str:
     """URL of the document view of ``doc_id``, with the span start:end selected when given."""
     query = f"?{urlencode({'start': start, 'end': end})}" if start is not None and end is not None else ""
     return datasette.urls.path(DOCUMENT_ROUTE + str(doc_id)) + query
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def allowed():
+        config = datasette.plugin_config(PLUGIN_NAME) or {}
+        return guard.allowed_hosts(config.get("bound_host"), config.get("allow_hosts", ()))
+
+    return lambda app: guard.LocalReadOnly(app, allowed)
+
+
+@hookimpl
+def prepare_connection(conn):
+    guard.limit_connection(conn)
 
 
 @hookimpl

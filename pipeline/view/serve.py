@@ -3,6 +3,9 @@
 Titles and descriptions for every table, full-text search on quotes and statements, facets
 on speaker, organisation, theme and publication date, canned queries, and a link from every
 record to its span shown in its document (see :mod:`pipeline.view.datasette_plugin`).
+
+The server answers local Host headers only, GET and HEAD only, and every query runs under a
+time limit, a row cap and SQLite's size limits (:mod:`pipeline.view.guard`).
 """
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from typing import Any
 
 from pipeline.records import RECORD_TYPES, THEMES_FACET, RecordType
 from pipeline.store.schema import CONTEXT_CHARS, SPAN_MARKS
+
+SQL_TIME_LIMIT_MS = 1000  # Datasette stops a query after this (checked between SQLite instructions)
+MAX_RETURNED_ROWS = 1000  # rows of one query or page, at most
 
 
 def _record_table_metadata(rt: RecordType) -> dict[str, Any]:
@@ -131,9 +137,12 @@ def database_name(store: str | Path) -> str:
     return Path(store).stem
 
 
-def metadata(store: str | Path) -> dict[str, Any]:
-    """Datasette metadata for the store file ``store``."""
+def metadata(store: str | Path, plugin_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Datasette metadata for the store file ``store`` (``plugin_config``: our plugin's)."""
+    from pipeline.view.datasette_plugin import PLUGIN_NAME
+
     return {
+        "plugins": {PLUGIN_NAME: plugin_config or {}},
         "title": "ngo-pipeline records",
         "description": "Quotes, figures, dates, entities and themes extracted from NGO publications. Every "
                        "record links to its span in the document it came from.",
@@ -147,8 +156,18 @@ def metadata(store: str | Path) -> dict[str, Any]:
     }
 
 
-def build_datasette(store: str | Path):
-    """A read-only Datasette instance over the store (opened immutable), with our plugin."""
+def build_datasette(store: str | Path, *, host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()):
+    """A read-only Datasette instance over the store (opened immutable), with our plugin.
+
+    Parameters
+    ----------
+    store : str or Path
+        The store file.
+    host : str
+        The address the server is bound to: a request may name it in its Host header.
+    allow_hosts : tuple of str
+        More names a Host header may carry (besides localhost, 127.0.0.1, ::1 and ``host``).
+    """
     from datasette.app import Datasette
     from datasette.plugins import pm
 
@@ -158,13 +177,15 @@ def build_datasette(store: str | Path):
     open_store(store).close()  # a clear error for a missing store or another schema version
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="ngo_pipeline")
+    config = {"bound_host": host, "allow_hosts": list(allow_hosts)}
     return Datasette(
-        [], immutables=[str(store)], metadata=metadata(store),
-        settings={"default_page_size": 50, "sql_time_limit_ms": 3000, "facet_time_limit_ms": 500},
+        [], immutables=[str(store)], metadata=metadata(store, config),
+        settings={"default_page_size": 50, "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+                  "max_returned_rows": MAX_RETURNED_ROWS, "facet_time_limit_ms": 500},
     )
 
 
-def serve(store: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(store: str | Path, *, host: str = "127.0.0.1", port: int = 8001, allow_hosts: tuple[str, ...] = ()) -> None:
     """Serve the store until interrupted, holding its lock (shared) all the while.
 
     The store is opened immutable, so a run writing it meanwhile would show torn pages:
@@ -177,6 +198,6 @@ def serve(store: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> No
     from pipeline.store.db import store_lock
 
     with store_lock(store, shared=True, timeout=0, purpose="serve"):
-        ds = build_datasette(store)
+        ds = build_datasette(store, host=host, allow_hosts=allow_hosts)
         run_sync(ds.invoke_startup)
         uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
