@@ -1,6 +1,7 @@
 """Command line: ``ngo-pipeline run|train ...`` (also ``python -m pipeline``)."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,6 +19,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pipeline.cli_errors import explain, store_named, warnings_printed
+from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, folder
 from pipeline.console import HIGHLIGHT, eval_tables, print_run_summary, search_table
 
 app = typer.Typer(
@@ -41,6 +45,23 @@ def _fail(error: object, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _clear_errors(command):
+    """Run ``command`` turning a damaged store, a full disk or a file that cannot be written,
+    met anywhere in it, into ``error: <message>`` and exit code 2 (:func:`pipeline.cli_errors.explain`);
+    other errors keep their traceback. typer reads the command's own signature (``__wrapped__``)."""
+    @functools.wraps(command)
+    def guarded(**params):
+        try:
+            return command(**params)
+        except Exception as exc:
+            message = explain(exc, store_named(params))
+            if message is None:
+                raise
+            _fail(message)
+
+    return guarded
+
+
 def _version(value: bool) -> None:
     if value:
         from pipeline import __version__
@@ -59,9 +80,10 @@ def _main(
 
 
 @app.command()
+@_clear_errors
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of publications.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs"),
+    out: Annotated[Path, typer.Option("--out", "-o", callback=folder, help="Output folder.")] = Path("outputs"),
     metadata: Annotated[
         Optional[Path],
         typer.Option(help="CSV/TSV with columns file, title, organisation, published."),
@@ -73,18 +95,19 @@ def run(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse documents again even when unchanged.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    max_mb: Annotated[float, typer.Option(min=0, help="Largest input file in MiB (0: no limit).")] = 50,
+    max_mb: Annotated[float, typer.Option(min=0, max=MAX_MIB, help="Largest input file in MiB (0: no limit).")] = 50,
     max_chars: Annotated[int, typer.Option(min=0, help="Longest text in characters (0: no limit).")] = 1_000_000,
     max_pages: Annotated[int, typer.Option(min=0, help="Most PDF pages (0: no limit).")] = 2_000,
     max_seconds: Annotated[float, typer.Option(
-        min=0, help="Longest reading, and longest analysis, of one document (0: no limit).")] = 300,
+        min=0, max=MAX_SECONDS, help="Longest reading, and longest analysis, of one document (0: no limit).")] = 300,
     max_tokens: Annotated[int, typer.Option(min=0, help="Most spaCy tokens in one document (0: no limit).")] = 250_000,
     max_memory_mb: Annotated[int, typer.Option(
         min=0, help="Memory one file may take while it is read, in MiB (0: no limit).")] = 1_024,
     follow_links: Annotated[bool, typer.Option(
         "--follow-links", help="Read files that symbolic links in the input folders point to outside them.")] = False,
     lock_timeout: Annotated[float, typer.Option(
-        min=0, help="Seconds to wait while another run (or serve) holds the store, then fail.")] = 60,
+        min=0, max=MAX_SECONDS, help="Seconds to wait while another run holds the store, then fail "
+                                     "(a store being served fails at once).")] = 60,
     workers: Annotated[Optional[int], typer.Option(
         min=1, help="Processes analysing documents in parallel, each loading the model once "
                     "(default: all cores).")] = None,
@@ -100,6 +123,7 @@ def run(
     replaced. JSON Lines, CSV and Parquet come from `ngo-pipeline export`.
     """
     from pipeline.batch import run as run_batch
+    from pipeline.ingest.core import MetadataError
     from pipeline.limits import MB, Limits
     from pipeline.settings import EXECUTORS, RunSettings
     from pipeline.store import StoreError
@@ -121,13 +145,13 @@ def run(
         lock_timeout=lock_timeout, follow_links=follow_links)
     progress = Progress(
         TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[name]}"), TimeRemainingColumn(),
+        TextColumn("{task.fields[name]}", markup=False), TimeRemainingColumn(),  # file names are not markup
         console=console, disable=quiet, transient=True,
         # redrawn on each document instead of by a refresh thread: with no other thread
         # running, worker processes can be forked from the loaded parent (pipeline.parallel)
         auto_refresh=False,
     )
-    with progress:
+    with progress, warnings_printed(console):  # a bad date in --metadata, say, is a warning line
         task = progress.add_task("run", total=None, name="")
         try:
             summary = run_batch(
@@ -136,8 +160,8 @@ def run(
                 on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40],
                                                       refresh=True),
             )
-        except (*_model_not_found(), FileNotFoundError, StoreError) as exc:  # a model is missing; a bad or locked store
-            _fail(exc)
+        except (*_model_not_found(), MetadataError, FileNotFoundError, StoreError) as exc:
+            _fail(exc)  # a missing model, an unreadable --metadata file, a bad or locked store
     print_run_summary(summary, out, _stdout())
     if summary.documents_ok == 0 and summary.documents_failed > 0:
         raise typer.Exit(1)
@@ -153,6 +177,7 @@ def _model_not_found() -> tuple[type[Exception], ...]:
 
 
 @app.command()
+@_clear_errors
 def bench(
     path: Annotated[Optional[Path], typer.Argument(
         help="Files or folder to benchmark (default: ../shared/corpus when present, else corpus/).")] = None,
@@ -182,7 +207,7 @@ def bench(
     # its workers instead of forking them (pipeline.parallel.start_method), a cost (a) does not pay
     report = run_bench(path, repeat=repeat, workers=workers, executor=executor, model=model,
                        batch_size=batch_size, stages=stages, scale_memory=scale_memory,
-                       on_step=lambda message: console.print(f"[dim]{message}[/dim]", highlight=False))
+                       on_step=lambda message: console.print(f"[dim]{escape(message)}[/dim]", highlight=False))
     if output_format == "json":
         print(json.dumps(report, indent=2))
     elif output_format == "markdown":
@@ -196,9 +221,10 @@ def bench(
 
 
 @app.command()
+@_clear_errors
 def train(
     out: Annotated[Optional[Path], typer.Option(
-        help="Model folder (default: the package's pipeline/resources/themes).")] = None,
+        callback=folder, help="Model folder (default: the package's pipeline/resources/themes).")] = None,
     family: Annotated[str, typer.Option(help="Model family: svm (default), logreg, sgd or cnb.")] = "svm",
     corrections: Annotated[Optional[Path], typer.Option(
         help="Analysts' corrections file (default: data/themes/corrections.jsonl).")] = None,
@@ -235,7 +261,7 @@ def train(
     out_console = _stdout()
     out_console.print(table)
     out_console.print(f"macro-F1 {metrics['cv']['macro_f1']:.3f}; model written to "
-                      f"{metrics['model_path']} (card: {metrics['card_path']})")
+                      f"{metrics['model_path']} (card: {metrics['card_path']})", markup=False)
     for held_out in metrics.get("held_out", []):
         overall = held_out["rows"][0]
         out_console.print(f"held-out {Path(held_out['gold_dir']).name} ({overall['sentences']} sentences): "
@@ -252,6 +278,7 @@ app.add_typer(review_app, name="review")
 
 
 @review_app.command("export")
+@_clear_errors
 def review_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder of a run.")] = Path("outputs"),
     file: Annotated[Path, typer.Option("--file", "-f", help="CSV to write.")] = Path("review.csv"),
@@ -265,10 +292,11 @@ def review_export(
     except FileNotFoundError as exc:
         _fail(exc)
     _stdout().print(f"{rows} statements written to {file}; edit the 'themes' column "
-                    f"(ids separated by ';') and run `ngo-pipeline review import {file} --out {out}`")
+                    f"(ids separated by ';') and run `ngo-pipeline review import {file} --out {out}`", markup=False)
 
 
 @review_app.command("import")
+@_clear_errors
 def review_import(
     file: Annotated[Path, typer.Argument(help="The edited review CSV.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder to update in place.")] = Path("outputs"),
@@ -286,10 +314,11 @@ def review_import(
         _fail(exc)
     _stdout().print(f"{result['corrected']} corrected statements stored in {result['corrections_path']} "
                     f"({result['corrections']} corrections in all); {result['output_rows_updated']} "
-                    f"rows updated in {out}. Retrain with `ngo-pipeline train` to learn from them.")
+                    f"rows updated in {out}. Retrain with `ngo-pipeline train` to learn from them.", markup=False)
 
 
 @app.command("eval")
+@_clear_errors
 def eval_(
     task: Annotated[str, typer.Argument(help="What to score: quotes, claims, dates or themes.")],
     gold_dir: Annotated[Path, typer.Argument(help="Folder of gold files (see docs/evaluation.md).")],
@@ -308,7 +337,7 @@ def eval_(
     if output_format not in ("table", "json"):
         raise typer.BadParameter("choose table or json", param_hint="--format")
     try:
-        with console.status(f"scoring {task} on {gold_dir}"):
+        with console.status(f"scoring {task} on {escape(str(gold_dir))}"):
             report = evaluate(task, gold_dir, model=model)
     except (GoldError, ModelNotFound) as exc:
         _fail(exc)
@@ -346,6 +375,7 @@ _SEARCH_FIELDS = {
 
 
 @app.command()
+@_clear_errors
 def search(
     query: Annotated[Optional[str], typer.Argument(
         help='Words (all must match, stemmed), "a phrase", OR, NOT, prefix*. Omit to list by filters.')] = None,
@@ -357,7 +387,7 @@ def search(
     date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after YYYY[-MM[-DD]].")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before YYYY[-MM[-DD]].")] = None,
     source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many results.")] = 20,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
@@ -400,8 +430,9 @@ def search(
 
 
 @app.command()
+@_clear_errors
 def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
+    out: Annotated[Path, typer.Option("--out", "-o", callback=folder, help="Folder to write the tables to.")],
     output_format: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
     raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
@@ -419,7 +450,7 @@ def export(
         counts = export_store(_store_path(store), out, output_format, raw_csv=raw_csv)
     except StoreError as exc:
         _fail(exc)
-    table = Table(title=f"exported to {out}/", title_justify="left")
+    table = Table(title=escape(f"exported to {out}/"), title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, count in counts.items():
@@ -428,6 +459,7 @@ def export(
 
 
 @app.command()
+@_clear_errors
 def serve(
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
@@ -447,7 +479,8 @@ def serve(
         open_store(path).close()  # fail before the server starts: missing store, other schema
     except (StoreError, ValueError) as exc:
         _fail(exc)
-    console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)")
+    console.print(f"serving {path} read-only at http://127.0.0.1:{port}/{database_name(path)} (Ctrl-C stops)",
+                  markup=False)
     _serve_until_stopped(path, port, allow_hosts)
 
 
@@ -472,6 +505,7 @@ def _open_in_browser(target: str, delay: float = 0.0) -> None:
 
 
 @app.command()
+@_clear_errors
 def show(
     doc: Annotated[str, typer.Argument(
         help="The document: its doc_id, source path or file name, or part of its title.")],
@@ -505,17 +539,18 @@ def show(
         _fail(exc)
     if serve_page:
         url = f"http://127.0.0.1:{port}/-/document/{doc_id}"
-        console.print(f"serving {path} read-only; the document is at {url} (Ctrl-C stops)")
+        console.print(f"serving {path} read-only; the document is at {url} (Ctrl-C stops)", markup=False)
         if open_page:
             _open_in_browser(url, delay=1.5)
         _serve_until_stopped(path, port)
         return
-    _stdout().print(f"{written} written (document {doc_id})")
+    _stdout().print(f"{written} written (document {doc_id})", markup=False)
     if open_page:
         _open_in_browser(written.resolve().as_uri())
 
 
 @app.command()
+@_clear_errors
 def report(
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
     html: Annotated[Optional[Path], typer.Option(
@@ -546,7 +581,7 @@ def report(
         _fail(exc)
     views_note = f"; {summary['views']} document views in {summary['views_dir']}" if summary["views"] else ""
     _stdout().print(f"{out} written: {summary['documents']} documents, {summary['quotes']} quotes, "
-                    f"{summary['claims']} figures, {summary['statements']} statements{views_note}")
+                    f"{summary['claims']} figures, {summary['statements']} statements{views_note}", markup=False)
     if open_page:
         _open_in_browser(out.resolve().as_uri())
 

@@ -22,7 +22,7 @@ def print_run_summary(summary, out: Path, out_console: Console) -> None:
     table.add_column("in store", justify="right")
     for name, count in summary.records.items():
         table.add_row(name, str(count), str(summary.totals.get(name, "")))
-    out_console.print(f"store: {summary.store} ({summary.documents_inserted} documents inserted, "
+    out_console.print(f"store: {escape(str(summary.store))} ({summary.documents_inserted} documents inserted, "
                       f"{summary.documents_replaced} replaced, {summary.documents_unchanged} unchanged)")
     out_console.print(table)
     counts, by_kind = summary.counts(), summary.by_kind()
@@ -42,7 +42,7 @@ def print_run_summary(summary, out: Path, out_console: Console) -> None:
             out_console.print(f"  [{style}]{entry.outcome} ({entry.kind})[/{style}] ", end="")
             message = (entry.message or "").removeprefix(f"{entry.kind}: ")  # the kind is shown already
             out_console.print(f"{entry.source}: {message}", markup=False, highlight=False)
-    out_console.print(f"details of every input path: {Path(out) / 'run.json'} (outcomes), "
+    out_console.print(f"details of every input path: {escape(str(Path(out) / 'run.json'))} (outcomes), "
                       f"and the store's outcomes table", highlight=False)
 
 
@@ -88,7 +88,11 @@ def _highlighted(snippet: str):
 
 
 def search_table(hits: list[dict], target: str, title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
+    """The hits of a search as a table; every value from the store (and the ``title``, which
+    holds the query) is shown literally, never read as console markup."""
+    from rich.text import Text
+
+    table = Table(title=Text(title, style="table.title"), title_justify="left", show_lines=True)
     if target == "quotes":
         table.add_column("speaker", max_width=28)
     if target == "claims":
@@ -103,8 +107,9 @@ def search_table(hits: list[dict], target: str, title: str) -> Table:
         table.add_column({"quotes": "quote", "documents": "best matching sentence"}.get(target, "sentence"), ratio=1)
     for hit in hits:
         if target == "documents":
-            cells = [hit["published"] or "", f"{escape(hit['title'] or hit['source_path'])}\n[dim]{hit['doc_id']}[/dim]",
-                     "\n".join(f"{t} {hit['theme_scores'].get(t, 0):.0%}" for t in hit["themes"])]
+            cells = [escape(hit["published"] or ""),
+                     f"{escape(hit['title'] or hit['source_path'])}\n[dim]{escape(hit['doc_id'])}[/dim]",
+                     escape("\n".join(f"{t} {hit['theme_scores'].get(t, 0):.0%}" for t in hit["themes"]))]
             table.add_row(*cells, *([_highlighted(hit["snippet"])] if matched else []))
             continue
         cells = []
@@ -112,10 +117,11 @@ def search_table(hits: list[dict], target: str, title: str) -> Table:
             about = ", ".join(x for x in (hit["speaker_role"], hit["speaker_org"]) if x)
             cells.append(escape(hit["speaker"] or "?") + (f"\n[dim]{escape(about)}[/dim]" if about else ""))
         if target == "claims":
-            cells.append(hit["text"])
-            cells.append(" / ".join(x for x in (hit["counted"], hit["source"]) if x))
-        cells.append(hit["published"] or "")
-        cells.append(f"{escape(hit['title'] or hit['source_path'])}\n[dim]{hit['doc_id']} {hit['start']}:{hit['end']}[/dim]")
+            cells.append(escape(hit["text"]))
+            cells.append(escape(" / ".join(x for x in (hit["counted"], hit["source"]) if x)))
+        cells.append(escape(hit["published"] or ""))
+        cells.append(f"{escape(hit['title'] or hit['source_path'])}\n"
+                     f"[dim]{escape(hit['doc_id'])} {hit['start']}:{hit['end']}[/dim]")
         cells.append(_highlighted(hit["snippet"]))
         table.add_row(*cells)
     return table

@@ -47,14 +47,34 @@ class JsonlTables:
                 self.counts[table] += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        for table, (fh, tmp) in self._files.items():
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
+        _name_the_file(exc, self.out_dir)
+        try:
             if exc_type is None:
-                os.replace(tmp, self.out_dir / f"{table}.jsonl")
-            else:
-                os.unlink(tmp)
+                for fh, _ in self._files.values():  # every table on disk before any is renamed
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                for table, (fh, tmp) in self._files.items():
+                    fh.close()
+                    target = self.out_dir / f"{table}.jsonl"
+                    os.chmod(tmp, _new_file_mode(target))  # as atomic_path does: not mkstemp's 0o600
+                    os.replace(tmp, target)
+        except OSError as error:
+            _name_the_file(error, self.out_dir)
+            raise
+        finally:  # on any failure (a full disk fails the last flush too) the temporary files go
+            for fh, tmp in self._files.values():
+                try:
+                    fh.close()
+                except OSError:
+                    pass
+                Path(tmp).unlink(missing_ok=True)  # gone already once renamed
+
+
+def _name_the_file(exc: BaseException | None, path: Path) -> None:
+    """Give an ``OSError`` that names no file (a write failing on a full disk) ``path`` as its
+    ``filename``: its message then says what could not be written."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:  # a system error
+        exc.filename = str(path)
 
 
 def _new_file_mode(path: Path) -> int:
@@ -75,7 +95,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     Write the file at the yielded path (by any means: ``open``, pyarrow, csv); on a clean
     exit it is flushed to disk and renamed over ``path`` in one step (``os.replace``), so a
     reader, or a crash, never sees a half-written file and the previous version stays intact
-    until then. If the block raises, the temporary file is removed.
+    until then. If the block raises, the temporary file is removed (and an ``OSError`` that
+    names no file, such as a full disk's ``ENOSPC`` on a write, is given ``path`` as its
+    ``filename``, so that its message says which file could not be written).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,8 +109,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp, "rb") as fh:  # the data must be on disk before the rename points to it
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        _name_the_file(exc, path)
         raise
 
 

@@ -12,7 +12,9 @@ and in the JSON Schemas of ``pipeline/schema/``. Changing one means bumping
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
@@ -44,6 +46,23 @@ ERROR_KINDS: tuple[str, ...] = (
     "timeout",  # analysis took longer than --max-seconds
     "analysis",  # an extractor failed on this text (a bug: please report it)
 )
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # ASCII digits only, as stored
+
+
+def is_iso_date(value: str) -> bool:
+    """Whether ``value`` is a publication date as stored: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``
+    naming a day of the calendar (``2020-02-29`` is one, ``2021-02-29`` and ``2020-13-45`` are not)."""
+    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        return False
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def text_hash(text: str) -> str:

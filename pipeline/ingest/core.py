@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ from pipeline.ingest.formats import READERS, check_unpacked_size, clean_extracte
 from pipeline.ingest.normalise import LANGUAGE_NAMES, detect_language, identify_language, normalise_text
 from pipeline.ingest.pdf import read_pdf
 from pipeline.limits import DEFAULT_LIMITS, MB, Limits
-from pipeline.records import Document
+from pipeline.records import Document, is_iso_date
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
 METADATA_FIELDS = ("title", "organisation", "published", "author")
@@ -191,25 +194,46 @@ def _clean_row(row: dict[str, str | None]) -> dict[str, str]:
     return out
 
 
+class MetadataError(ValueError):
+    """A metadata file that is not a CSV or TSV text with a ``file`` column."""
+
+
 def load_metadata(path: str | Path) -> dict[str, dict]:
     """Read a CSV or TSV of per-file metadata.
 
     Columns: ``file`` (required), ``title``, ``organisation`` (or ``organization``),
     ``published`` or ``publication_date``, optionally ``author``; other columns ignored.
+    A date that is not one (``2020-13-45``, ``soon``) is dropped with a warning naming its
+    line: the document's own date is used instead.
 
     Returns
     -------
     dict
         Row dicts keyed both by the file's base name and by the ``file`` value as written.
+
+    Raises
+    ------
+    MetadataError
+        The file is binary, not UTF-8, not a CSV/TSV, or has no ``file`` column.
     """
     path = Path(path)
+    try:
+        return _read_metadata(path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MetadataError(f"{path} is not a CSV or TSV text file in UTF-8 ({exc}): --metadata needs a "
+                            f"table with a 'file' column") from None
+
+
+def _read_metadata(path: Path) -> dict[str, dict]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         sample = handle.readline()
         handle.seek(0)
         delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in sample else ","
         reader = csv.DictReader(handle, delimiter=delimiter)
         if not reader.fieldnames or "file" not in [f.strip().lower() for f in reader.fieldnames]:
-            raise ValueError(f"{path}: metadata needs a 'file' column, found {reader.fieldnames}")
+            # a binary file's "header" can be long: a few names, cut short, say enough
+            found = ", ".join(repr(name[:40]) for name in (reader.fieldnames or [])[:5]) or "no header line"
+            raise MetadataError(f"{path}: metadata needs a 'file' column, found {found}")
         rows: dict[str, dict] = {}
         for row in reader:
             row = {(k or "").strip().lower(): v for k, v in row.items()}
@@ -217,6 +241,9 @@ def load_metadata(path: str | Path) -> dict[str, dict]:
             if not name:
                 continue
             cleaned = _clean_row(row)
+            if "published" in cleaned and not is_iso_date(cleaned["published"]):
+                log.warning("%s line %d (file %s): %r is not a date; the document's own date is used instead",
+                            path, reader.line_num, name, cleaned.pop("published"))
             rows[name] = cleaned
             rows.setdefault(Path(name).name, cleaned)
     return rows

@@ -50,6 +50,36 @@ MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# SQLite result codes (``sqlite3.Error.sqlite_errorname``, extended codes included) by what they
+# mean for the user
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_DISK_FULL = ("SQLITE_FULL",)
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+_UNREADABLE = ("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")
+
+
+def store_failure(path: str | Path | None, exc: sqlite3.Error) -> StoreError:
+    """The :class:`StoreError` to raise for an SQLite error met on the store at ``path``.
+
+    A damaged file, a full disk, a store locked by another program and an unreadable file
+    each get a message saying what happened and what to do; the SQLite message is kept.
+    """
+    where = str(path) if path is not None else "the store"
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_DAMAGED) or "malformed" in str(exc) or "not a database" in str(exc):
+        return StoreError(f"{where} is damaged or is not an ngo-pipeline store ({exc}): restore it from a "
+                          f"copy, or write a new store (--store NEW.sqlite)")
+    if name.startswith(_DISK_FULL):
+        return StoreError(f"cannot write {where}: the disk is full ({exc}); free some space and run again "
+                          f"(the documents stored so far are kept)")
+    if name.startswith(_BUSY):
+        return StoreError(f"{where} is locked by another program ({exc}): try again once it has finished")
+    if name.startswith(_UNREADABLE):
+        return StoreError(f"cannot read or write {where} ({exc}): check that the disk is not full and that "
+                          f"the file may be written")
+    return StoreError(f"{where} cannot be used ({exc})")
+
+
 def resolve_store_path(path: str | Path) -> Path:
     """The store file meant by ``path``: the file itself, or ``pipeline.sqlite`` in a folder."""
     path = Path(path)
@@ -65,15 +95,19 @@ def connect(path: str | Path, *, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
         # ranking reads a page per matching row: map the file and keep a large page cache
         # (see docs/performance.md: several times faster on a million quotes)
-        conn.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
-        conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        pragmas = (f"PRAGMA mmap_size={READ_MMAP_BYTES}", f"PRAGMA cache_size=-{READ_CACHE_KIB}")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         # a rollback journal, not WAL: the file alone is the whole store, so it can be copied
         # and opened immutable (serve) the moment a run ends
-        conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        pragmas = ("PRAGMA journal_mode=DELETE", "PRAGMA synchronous=NORMAL")
+    try:
+        for pragma in pragmas:  # the first reads the file's header: a file that is no database fails here
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -171,12 +205,15 @@ def create_or_check(conn: sqlite3.Connection, path: str | Path) -> None:
 def open_store(path: str | Path, *, read_only: bool = True) -> sqlite3.Connection:
     """Connect to an existing store and check its schema version."""
     path = resolve_store_path(path)
-    conn = connect(path, read_only=read_only)
+    try:
+        conn = connect(path, read_only=read_only)
+    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+        raise store_failure(path, exc) from exc
     try:
         check_schema(conn, path)
-    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+    except sqlite3.DatabaseError as exc:  # e.g. "database disk image is malformed"
         conn.close()
-        raise StoreError(f"{path} is not an ngo-pipeline store: {exc}") from exc
+        raise store_failure(path, exc) from exc
     except StoreError:
         conn.close()
         raise
@@ -238,6 +275,26 @@ def _holder(fd: int) -> dict[str, Any]:
         return {}
 
 
+def _is_serving(holder: dict[str, Any]) -> bool:
+    """Whether the lock file names a live ``serve`` process as its holder.
+
+    The file keeps the last holder's details after it ends, and a new holder writes its own
+    only once it has the lock: a ``serve`` whose process is gone is a stale entry, not a server.
+    """
+    if holder.get("purpose") != "serve":
+        return False
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return True  # another machine's process cannot be checked: trust the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
 def _locked_message(store: Path, holder: dict[str, Any], timeout: float, shared: bool) -> str:
     pid = holder.get("pid", "unknown")
     since = f", since {holder['started_at']}" if holder.get("started_at") else ""
@@ -259,16 +316,18 @@ def store_lock(store: str | Path, *, shared: bool = False, timeout: float = DEFA
 
     An exclusive holder (a run, a review import) excludes every other process; shared
     holders (``serve``, which opens the store immutable and must not see it change) exclude
-    only writers. The lock is a POSIX record lock (``fcntl.lockf``) on ``<store>.lock``: the
-    kernel releases it when the process ends, however it ends, so a killed run never leaves a
-    stale lock; unlike ``flock`` it is not inherited by forked worker processes, which could
+    only writers. A writer waits up to ``timeout`` seconds for another writer, but fails at
+    once on a store being served: a server holds it until stopped. The lock is a POSIX
+    record lock (``fcntl.lockf``) on ``<store>.lock``: the kernel releases it when the process
+    ends, however it ends, so a killed run never leaves a stale lock; unlike ``flock`` it is not inherited by forked worker processes, which could
     outlive a killed run and keep its lock. The holder writes its pid into the file so that
     the process kept waiting can name it. Locks exclude other processes, not other threads.
 
     Raises
     ------
     StoreLocked
-        The lock was not free within ``timeout`` seconds; the message names the holder.
+        The lock was not free within ``timeout`` seconds (at once, for a writer, when a live
+        ``serve`` holds it); the message names the holder.
     """
     store = Path(store)
     path = lock_path(store)
@@ -297,8 +356,11 @@ def store_lock(store: str | Path, *, shared: bool = False, timeout: float = DEFA
             except OSError as exc:  # EACCES or EAGAIN: held by another process
                 if exc.errno not in (errno.EACCES, errno.EAGAIN):
                     raise
+                holder = _holder(fd)
+                if not shared and _is_serving(holder):  # a server runs until Ctrl-C: waiting is in vain
+                    raise StoreLocked(_locked_message(store, holder, 0, shared)) from None
                 if time.monotonic() >= deadline:
-                    raise StoreLocked(_locked_message(store, _holder(fd), timeout, shared)) from None
+                    raise StoreLocked(_locked_message(store, holder, timeout, shared)) from None
                 time.sleep(_LOCK_POLL_SECONDS)
         info = json.dumps({"pid": os.getpid(), "purpose": purpose, "started_at": _now(),
                            "host": socket.gethostname()})

@@ -6,17 +6,16 @@ with the matching words marked. Every value from the user is a bound parameter.
 """
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import RECORD_TYPES, THEMES
+from pipeline.records import RECORD_TYPES, THEMES, is_iso_date
 from pipeline.store.db import open_store
 
 TARGETS = tuple(table for table, rt in RECORD_TYPES.items() if rt.searchable)
 SNIPPET_TOKENS = 20  # words of context in a snippet
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer: LIMIT is bound as one
 
 
 class SearchError(ValueError):
@@ -27,6 +26,19 @@ def like_pattern(value: str) -> str:
     """``%value%`` for LIKE ... ESCAPE '\\', with the user's own % and _ taken literally."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _check_dates(date_from: str | None, date_to: str | None) -> None:
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value and not is_iso_date(value):
+            raise SearchError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD "
+                              f"(a day of the calendar)")
+
+
+def _check_limit(limit: int) -> int:
+    if not 0 <= int(limit) <= MAX_LIMIT:
+        raise SearchError(f"--limit {limit} is out of range: use 1 to {MAX_LIMIT}")
+    return int(limit)
 
 
 # (alias of the record table, SQL of its id column) per target
@@ -88,9 +100,7 @@ def _filters(target: str, *, speaker, org, theme, date_from, date_to, source) ->
         params["theme"] = theme
         where.append(f"EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = '{target}' "
                      f"AND rt.doc_id = {alias}.doc_id AND rt.record_id = {id_sql} AND rt.theme = :theme)")
-    for name, value in (("from", date_from), ("to", date_to)):
-        if value and not _DATE.match(value):
-            raise SearchError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    _check_dates(date_from, date_to)
     # publication dates may be partial (YYYY-MM, YYYY): compare at the coarser of the two precisions
     if date_from:
         params["date_from"] = date_from
@@ -201,7 +211,7 @@ def search(
     alias = _RECORD[target][0]
     # without a query, every claim is listed, even one no sentence row contains
     from_records = _FILTER_ONLY_FROM.get(target) or _FTS[target][1]
-    params["limit"] = int(limit)
+    params["limit"] = _check_limit(limit)
     columns = f"{_SELECT[target]}, d.title, d.published, d.source AS source_path, d.organisation"
     own = not isinstance(store, sqlite3.Connection)
     conn = open_store(store) if own else store
@@ -253,9 +263,7 @@ def _document_filters(*, org, theme, date_from, date_to) -> tuple[list[str], dic
         params["theme"] = theme
         where.append("EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = 'documents' "
                      "AND rt.doc_id = d.doc_id AND rt.theme = :theme)")
-    for name, value in (("from", date_from), ("to", date_to)):
-        if value and not _DATE.match(value):
-            raise SearchError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    _check_dates(date_from, date_to)
     if date_from:
         params["date_from"] = date_from
         where.append("d.published >= substr(:date_from, 1, length(d.published))")
@@ -277,7 +285,7 @@ def search_documents(store: str | Path | sqlite3.Connection, query: str | None, 
     import json
 
     where, params = _document_filters(org=org, theme=theme, date_from=date_from, date_to=date_to)
-    params["limit"] = int(limit)
+    params["limit"] = _check_limit(limit)
     columns = ("d.doc_id, d.title, d.organisation, d.published, d.source AS source_path, d.themes, "
                "d.theme_scores, d.n_words")
     own = not isinstance(store, sqlite3.Connection)
@@ -285,14 +293,14 @@ def search_documents(store: str | Path | sqlite3.Connection, query: str | None, 
     try:
         if query and query.strip():
             # the best sentences first, then one row per document: bm25 cannot be aggregated
-            params.update(query=query, scan=int(limit) * DOCUMENT_SCAN)
+            params.update(query=query, scan=min(params["limit"] * DOCUMENT_SCAN, MAX_LIMIT))
             best: dict[str, float] = {}
             for doc_id, score in conn.execute(
                     "SELECT s.doc_id, bm25(statements_fts) AS score FROM statements_fts "
                     "JOIN statements s ON s.rowid = statements_fts.rowid JOIN documents d ON d.doc_id = s.doc_id "
                     f"WHERE statements_fts MATCH :query AND {' AND '.join(where)} ORDER BY score LIMIT :scan", params):
                 best.setdefault(doc_id, score)
-            ranked = list(best.items())[:int(limit)]
+            ranked = list(best.items())[:params["limit"]]
             rows = []
             for doc_id, score in ranked:
                 row = conn.execute(

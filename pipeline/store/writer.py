@@ -28,6 +28,7 @@ from pipeline.store.db import (
     create_or_check,
     encode_row,
     insert_sql,
+    store_failure,
     store_lock,
     table_counts,
     transaction,
@@ -106,10 +107,12 @@ class StoreWriter:
         try:
             self.conn = connect(self.path)
             create_or_check(self.conn, self.path)
-        except BaseException:
+        except BaseException as exc:
             if getattr(self, "conn", None) is not None:
                 self.conn.close()
             self._lock.__exit__(None, None, None)
+            if isinstance(exc, sqlite3.DatabaseError):  # a damaged file, a full disk: never written over
+                raise store_failure(self.path, exc) from exc
             raise
         self.actions = {INSERTED: 0, REPLACED: 0, UNCHANGED: 0}
         self.records = {t: 0 for t in TABLES}

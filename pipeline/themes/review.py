@@ -128,17 +128,18 @@ def export_review(out_dir: str | Path, csv_path: str | Path, *, raw_csv: bool = 
         Output of ``ngo-pipeline run`` (read with :func:`pipeline.load`).
     csv_path : str or Path
         The CSV to write (UTF-8 with BOM so spreadsheet programs read accents; columns
-        :data:`CSV_COLUMNS`). ``themes`` starts equal to ``predicted_themes``.
+        :data:`CSV_COLUMNS`). ``themes`` starts equal to ``predicted_themes``. It is written
+        atomically: on any error (a full disk) an existing file is left as it was.
     raw_csv : bool
         Write the text exactly as stored. By default a sentence a spreadsheet would run as a
         formula gets a leading ``'`` (:func:`pipeline.csvsafe.spreadsheet_safe`).
     """
     import pipeline
+    from pipeline.output import atomic_path
 
     statements = pipeline.load(out_dir)["statements"]
-    csv_path = Path(csv_path)
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+    # written beside the target and renamed over it: a full disk leaves the previous CSV as it was
+    with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for row in statements.to_dict("records"):

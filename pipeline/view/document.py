@@ -291,7 +291,7 @@ class RecordSpanRenderer(SpanRenderer):
                 continue
             span = self.spans[entity["label"]]
             # a span cut by a paragraph break starts twice: the anchor goes on its first part
-            anchor = "" if span.key in self._anchored else f' id="{span.anchor}"'
+            anchor = "" if span.key in self._anchored else f' id="{escape(span.anchor)}"'
             self._anchored.add(span.key)
             label = str(escape(span.label))
             if span.link:
@@ -418,8 +418,9 @@ def default_view_path(store: str | Path, doc_id: str) -> Path:
 
 def write_document_view(store: str | Path, doc: str, path: str | Path | None = None) -> tuple[str, Path]:
     """Write the view of the document ``doc`` names to ``path``; returns ``(doc_id, path)``."""
+    from pipeline.output import write_text_atomic
+
     doc_id, page = render_document(store, doc)
     path = Path(path) if path is not None else default_view_path(store, doc_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    write_text_atomic(path, [page])  # a full disk leaves the previous page whole
     return doc_id, path

@@ -11,7 +11,6 @@ to show them (the quote table's sorting is a few lines of inline JavaScript).
 from __future__ import annotations
 
 import io
-import re
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.records import THEMES
+from pipeline.output import write_text_atomic
+from pipeline.records import THEMES, is_iso_date
 from pipeline.store.db import open_store, resolve_store_path
 from pipeline.view.document import (
     asset,
@@ -32,7 +32,6 @@ from pipeline.view.document import (
 PERIODS = ("auto", "week", "month", "quarter", "year")
 _PANDAS_PERIOD = {"week": "W-SUN",  # weeks ending on Sunday: Monday to Sunday
                    "month": "M", "quarter": "Q", "year": "Y"}
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 MAX_ORGANISATIONS = 8  # organisations drawn apart in the documents chart; the rest are "other"
 
 # colour-blind-safe categorical colours (Okabe-Ito), then matplotlib's tab10 for more
@@ -66,8 +65,9 @@ def load_report_data(conn: sqlite3.Connection, *, date_from: str | None = None, 
     import json
 
     for name, value in (("from", date_from), ("to", date_to)):
-        if value and not _DATE.match(value):
-            raise ReportError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        if value and not is_iso_date(value):
+            raise ReportError(f"--{name} {value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD "
+                              f"(a day of the calendar)")
     if theme and theme not in THEMES:
         raise ReportError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
 
@@ -169,6 +169,12 @@ def _pyplot():
     return plt
 
 
+def plain_text(label: object) -> str:
+    """A label from the data as matplotlib shows it literally: every ``$`` escaped, since a pair of
+    them starts mathtext (``Relief Fund $\\x$`` is not parsed as an unknown TeX symbol)."""
+    return str(label).replace("$", r"\$")
+
+
 def _svg(fig) -> str:
     plt = _pyplot()
     buffer = io.StringIO()
@@ -204,7 +210,7 @@ def chart_documents(docs: pd.DataFrame, period: str, extent: pd.Series | None = 
     bottom = pd.Series(0, index=table.index)
     for i, org in enumerate(order):
         color = "#b0b0b0" if org == "other organisations" else PALETTE[i % len(PALETTE)]
-        ax.bar(range(len(table)), table[org], bottom=bottom, label=org, color=color, width=0.85)
+        ax.bar(range(len(table)), table[org], bottom=bottom, label=plain_text(org), color=color, width=0.85)
         bottom = bottom + table[org]
     _thin_ticks(ax, list(table.index))
     ax.set_ylabel("documents")
@@ -240,13 +246,13 @@ def _barh(names: list[str], values: list[float], xlabel: str, *, log: bool = Fal
     positions = range(len(names))[::-1]  # largest on top
     ax.barh(list(positions), values, color=color, height=0.7)
     ax.set_yticks(list(positions))
-    ax.set_yticklabels(names)
+    ax.set_yticklabels([plain_text(name) for name in names])
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     if log:
         ax.set_xscale("log")
     for y, value, note in zip(positions, values, annotations or [None] * len(values)):
-        ax.annotate(note or format_value(value), (value, y), xytext=(4, 0), textcoords="offset points",
+        ax.annotate(plain_text(note or format_value(value)), (value, y), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8.5)
     ax.margins(x=0.18)
     return _svg(fig)
@@ -366,8 +372,7 @@ def write_report(store: str | Path, path: str | Path, *, views: bool = True, **o
     """
     path = Path(path)
     page, data = render_report(store, views_href="views/" if views else None, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    write_text_atomic(path, [page])  # a full disk leaves the previous report whole
     views_dir = path.parent / "views"
     written = 0
     if views:
@@ -376,8 +381,7 @@ def write_report(store: str | Path, path: str | Path, *, views: bool = True, **o
         conn = open_store(resolve_store_path(store))
         try:
             for doc_id in sorted(linked):
-                (views_dir / f"{doc_id}.html").write_text(page_from_records(load_records(conn, doc_id)),
-                                                          encoding="utf-8")
+                write_text_atomic(views_dir / f"{doc_id}.html", [page_from_records(load_records(conn, doc_id))])
                 written += 1
         finally:
             conn.close()

@@ -1,0 +1,30 @@
+"""Bounds and checks of the command line's options: a value out of range is a usage error
+(exit code 2, the option named), never a traceback deep in the run.
+
+Kept apart from :mod:`pipeline.cli` and light to import: the options are built when the
+command line starts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+# The float options must be finite: ``inf`` and ``nan`` fail typer's range check (nan compares
+# false to any bound, and typer refuses it), so every float option has a maximum.
+MAX_SECONDS = 1e9  # about 31 years; the system's interval timer (setitimer) refuses 1e12 s
+MAX_MIB = 1e9  # about a petabyte: any real file is below it, and max_mb * MiB stays an exact integer
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer: a LIMIT above it cannot even be bound
+
+
+def folder(value: Path | None) -> Path | None:
+    """Check an option naming a folder to write into: it may be missing (it is created), not a file.
+
+    Raises
+    ------
+    typer.BadParameter
+        ``value`` names an existing file (or anything else that is not a folder).
+    """
+    if value is not None and value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file, not a folder: name a folder (created if missing)")
+    return value
