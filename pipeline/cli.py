@@ -241,9 +241,9 @@ def train(
 
     if family not in FAMILIES:
         raise typer.BadParameter(f"choose from {', '.join(FAMILIES)}", param_hint="--family")
-    for folder in real or []:
-        if not folder.is_dir():
-            raise typer.BadParameter(f"{folder} is not a folder", param_hint="--real")
+    for real_dir in real or []:
+        if not real_dir.is_dir():
+            raise typer.BadParameter(f"{real_dir} is not a folder", param_hint="--real")
     with console.status("training the theme classifier"):
         try:
             metrics = train_themes(out_dir=out, family=family, corrections=corrections,
