@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline.cli_errors import explain, store_named, warnings_printed
-from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, folder
+from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, MAX_WORKERS, folder
 from pipeline.console import HIGHLIGHT, eval_tables, print_run_summary, search_table
 
 app = typer.Typer(
@@ -109,8 +109,8 @@ def run(
         min=0, max=MAX_SECONDS, help="Seconds to wait while another run holds the store, then fail "
                                      "(a store being served fails at once).")] = 60,
     workers: Annotated[Optional[int], typer.Option(
-        min=1, help="Processes analysing documents in parallel, each loading the model once "
-                    "(default: all cores).")] = None,
+        min=1, max=MAX_WORKERS, help="Processes analysing documents in parallel, each loading the model once "
+                                     "(default: all cores).")] = None,
     executor: Annotated[str, typer.Option(
         help="process (a local pool of --workers) or dask (a Dask cluster; see docs/performance.md).")] = "process",
     scheduler: Annotated[Optional[str], typer.Option(
@@ -182,7 +182,8 @@ def bench(
     path: Annotated[Optional[Path], typer.Argument(
         help="Files or folder to benchmark (default: ../shared/corpus when present, else corpus/).")] = None,
     repeat: Annotated[int, typer.Option(min=1, help="Stream the corpus N times (distinct copies).")] = 1,
-    workers: Annotated[int, typer.Option(min=1, help="Processes for the pipeline (and n_process of nlp.pipe).")] = 1,
+    workers: Annotated[int, typer.Option(
+        min=1, max=MAX_WORKERS, help="Processes for the pipeline (and n_process of nlp.pipe).")] = 1,
     executor: Annotated[str, typer.Option(help="process or dask.")] = "process",
     model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per nlp.pipe batch.")] = 16,

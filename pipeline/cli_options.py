@@ -13,6 +13,7 @@ import typer
 # The float options must be finite: ``inf`` and ``nan`` fail typer's range check (nan compares
 # false to any bound, and typer refuses it), so every float option has a maximum.
 MAX_SECONDS = 1e9  # about 31 years; the system's interval timer (setitimer) refuses 1e12 s
+MAX_WORKERS = 256  # each worker loads the model (about 500 MB): more would only exhaust memory
 MAX_MIB = 1e9  # about a petabyte: any real file is below it, and max_mb * MiB stays an exact integer
 MAX_LIMIT = 2**63 - 1  # SQLite's largest integer: a LIMIT above it cannot even be bound
 

@@ -374,3 +374,27 @@ def test_only_a_live_server_makes_a_run_fail_at_once():
     assert not _is_serving({"purpose": "serve", "pid": gone.pid, "host": here})
     assert not _is_serving({"purpose": "run", "pid": os.getpid(), "host": here})
     assert _is_serving({"purpose": "serve", "pid": 1, "host": "another-machine"})  # cannot be checked: trusted
+
+
+# --- a crafted doc_id ---------------------------------------------------------------------------
+
+
+def test_a_crafted_doc_id_cannot_name_a_file_outside_the_views_folder(store, tmp_path):
+    """doc_ids are 16 hex digits; one rewritten to '../../escaped' in a crafted store would make
+    `report` and `show` write views/<doc_id>.html outside the views folder."""
+    conn = sqlite3.connect(store)
+    (doc_id,) = conn.execute("SELECT doc_id FROM documents ORDER BY doc_id LIMIT 1").fetchone()
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+              if "doc_id" in [c[1] for c in conn.execute(f"PRAGMA table_info({name})")]]
+    for table in tables:
+        conn.execute(f"UPDATE {table} SET doc_id = '../../escaped' WHERE doc_id = ?", (doc_id,))
+    conn.commit()
+    conn.close()
+    report = tmp_path / "site" / "report.html"
+    report.parent.mkdir()
+    result = _invoke("report", "--store", store, "--html", report)
+    assert result.exit_code == 0, result.output
+    assert not list(tmp_path.rglob("escaped*")) and report.exists()
+    result = _invoke("show", "../../escaped", "--store", store)
+    assert result.exit_code == 2 and "not a document id" in _flat(result.output)
+    assert not list(tmp_path.rglob("escaped*"))

@@ -411,9 +411,20 @@ def render_document(store: str | Path, doc: str) -> tuple[str, str]:
         conn.close()
 
 
+_DOC_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def view_file_name(doc_id: str) -> str:
+    """``<doc_id>.html``; a doc_id that is not 16 hex digits (a crafted store: ``../../x``) would
+    name a file outside the views folder, and is refused."""
+    if not _DOC_ID.fullmatch(doc_id or ""):
+        raise DocumentLookupError(f"{doc_id!r} is not a document id (16 hex digits): a damaged or crafted store?")
+    return f"{doc_id}.html"
+
+
 def default_view_path(store: str | Path, doc_id: str) -> Path:
     """Where ``show`` writes a view unless told: ``views/<doc_id>.html`` beside the store file."""
-    return resolve_store_path(store).parent / "views" / f"{doc_id}.html"
+    return resolve_store_path(store).parent / "views" / view_file_name(doc_id)
 
 
 def write_document_view(store: str | Path, doc: str, path: str | Path | None = None) -> tuple[str, Path]:

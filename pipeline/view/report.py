@@ -22,11 +22,13 @@ from pipeline.output import write_text_atomic
 from pipeline.records import THEMES, is_iso_date
 from pipeline.store.db import open_store, resolve_store_path
 from pipeline.view.document import (
+    DocumentLookupError,
     asset,
     format_value,
     load_records,
     page_from_records,
     template_environment,
+    view_file_name,
 )
 
 PERIODS = ("auto", "week", "month", "quarter", "year")
@@ -381,7 +383,11 @@ def write_report(store: str | Path, path: str | Path, *, views: bool = True, **o
         conn = open_store(resolve_store_path(store))
         try:
             for doc_id in sorted(linked):
-                write_text_atomic(views_dir / f"{doc_id}.html", [page_from_records(load_records(conn, doc_id))])
+                try:
+                    name = view_file_name(doc_id)
+                except DocumentLookupError:  # a crafted id must not name a file outside views/
+                    continue
+                write_text_atomic(views_dir / name, [page_from_records(load_records(conn, doc_id))])
                 written += 1
         finally:
             conn.close()
