@@ -406,6 +406,10 @@ def test_find_dateline(paragraphs, expected):
         ("D:20070515013205+01'00'", "2007-05-15"),
         ("5/23/2006 10:4:36", "2006-05-23"),
         ("", None),
+        ("2020-02-29", "2020-02-29"),
+        ("2020-02-30", None),  # no such day: not a date (issue 19)
+        ("D:20210229120000", None),
+        ("2003-13", None),
     ],
 )
 def test_to_iso_date(value, expected):

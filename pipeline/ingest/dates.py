@@ -81,14 +81,19 @@ def to_iso_date(value: object) -> str | None:
         return None
     pdf = _PDF_DATE.match(text)
     if pdf:
-        return "-".join(part for part in pdf.groups() if part)
+        return _calendar_day("-".join(part for part in pdf.groups() if part))
     iso = _ISO.match(text)
     if iso:
-        year, month, day = iso.groups()
-        if month and not 1 <= int(month) <= 12:
-            return None
-        return "-".join(part for part in (year, month, day) if part)
+        return _calendar_day("-".join(part for part in iso.groups() if part))
     return parse_date_string(text)
+
+
+def _calendar_day(value: str) -> str | None:
+    """``value`` if it names a day (or month, or year) of the calendar, else None: a PDF's
+    creation date of 2020-02-30 is no date."""
+    from pipeline.records import is_iso_date
+
+    return value if is_iso_date(value) else None
 
 
 def find_dateline(paragraphs: list[str]) -> str | None:
