@@ -257,3 +257,14 @@ def test_follow_links_is_an_opt_in_flag(tmp_path):
     result = CliRunner().invoke(app, ["run", str(folder), "--out", str(tmp_path / "out2"), "-q", "--follow-links"])
     assert result.exit_code == 0, result.output
     assert _outcomes(tmp_path / "out2")["linked.txt"] == ("ok", None)
+
+
+def test_the_reading_process_starts_no_thread_here(tmp_path):
+    """Analysis workers are forked only from a process running no other thread
+    (pipeline.processes.start_method): the reader must not start one."""
+    import threading
+
+    before = threading.active_count()
+    with guarded.GuardedReader(Limits(max_seconds=30)) as reader:
+        for _, _, document in reader.read_all([(SAMPLE, None)]):
+            assert document.text and threading.active_count() == before

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -76,17 +74,43 @@ def read_within_budget(path: str, metadata: dict | None, limits: Limits) -> Docu
                                        "budget (a decompression bomb?); raise it with --max-memory-mb") from None
 
 
+def _serve(conn, limits: Limits) -> None:
+    """The reading process: read each ``(path, metadata)`` received, send back the document or
+    the error, until the pipe closes."""
+    _cap_memory(limits.max_memory_mb)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            result: object = read_within_budget(*request, limits)
+        except IngestError as exc:
+            result = exc
+        except Exception as exc:  # noqa: BLE001  a reader bug: sent as text, it may not pickle
+            result = ReaderFailure(f"{type(exc).__name__}: {exc}")
+        conn.send(result)
+
+
+class ReaderFailure(Exception):
+    """A reader raised something unexpected (a bug) in the reading process."""
+
+
 class GuardedReader:
     """Read files one after another in a budgeted child process (see the module).
 
-    Use as a context manager; :meth:`read_all` yields ``(path, metadata, document or IngestError)``
-    in input order.
+    Use as a context manager; :meth:`read_all` yields ``(path, metadata, document or error)`` in
+    input order. The child is a plain process talking over a pipe: no thread is started in this
+    process, so the analysis workers can still be forked from it.
     """
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or DEFAULT_LIMITS
         self.in_process = not self.limits.max_memory_mb and not self.limits.max_seconds
-        self.pool = None
+        self.process = None
+        self.conn = None
 
     def __enter__(self) -> "GuardedReader":
         return self
@@ -95,68 +119,68 @@ class GuardedReader:
         self.close()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self._kill()
+        """Let the child finish and end (it is killed if it does not within a second)."""
+        if self.process is None:
+            return
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=1)
+        self._kill()
 
-    def _start(self):
+    def _start(self) -> None:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context(start_method())
-        return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_cap_memory,
-                                   initargs=(self.limits.max_memory_mb,))
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, self.limits), daemon=True,
+                                       name="ngo-pipeline reader")
+        self.process.start()
+        child.close()
 
     def _kill(self) -> None:
         """End the child at once (a read stuck in C code ignores everything gentler)."""
-        pool, self.pool = self.pool, None
-        for process in list(getattr(pool, "_processes", {}).values()):
+        process, self.process = self.process, None
+        if process is not None:
             if process.is_alive():
                 process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+            process.join()
+            process.close()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
-    def _submit(self, path: Path, metadata: dict | None) -> Future | None:
-        """The read of ``path`` in the child; None when the child has just died (a file before
-        this one killed it): the read is submitted again once the child is replaced."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self.pool is None:
-            self.pool = self._start()
+    def _send(self, path: Path, metadata: dict | None) -> bool:
+        """Ask the child to read ``path``; False when it has died (a file before this one killed it)."""
+        if self.process is None:
+            self._start()
         try:
-            return self.pool.submit(read_within_budget, str(path), metadata, self.limits)
-        except BrokenProcessPool:
-            return None
+            self.conn.send((str(path), metadata))
+            return True
+        except OSError:  # a broken pipe: the child is gone
+            return False
 
-    @staticmethod
-    def _broken_future() -> Future:
-        """A read that could not even start: a new child died at once."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        future: Future = Future()
-        future.set_exception(BrokenProcessPool("the reading process could not start"))
-        return future
-
-    def _collect(self, future: Future) -> Document | IngestError:
-        from concurrent.futures.process import BrokenProcessPool
-
+    def _receive(self) -> Document | Exception:
+        """The child's answer to the oldest request it holds, or the error that ended it."""
         wait = self.limits.max_seconds + KILL_GRACE_SECONDS if self.limits.max_seconds else None
         try:
-            return future.result(timeout=wait)
-        except IngestError as exc:
-            return exc
-        except FutureTimeout:
-            self._kill()
-            return IngestError("timeout", f"reading took longer than the {self.limits.max_seconds:g} s limit "
-                                          "(stopped inside a library); raise it with --max-seconds")
-        except BrokenProcessPool:
+            if self.conn.poll(wait):
+                result = self.conn.recv()
+                return (IngestError("corrupt", f"unexpected {result} while reading (if the file opens "
+                                               "elsewhere, please report it)")
+                        if isinstance(result, ReaderFailure) else result)
+        except (EOFError, OSError):  # the child died while reading this file
             self._kill()
             return IngestError("too_large", "reading this file ended its reading process: it needed more than "
                                             f"the {self.limits.max_memory_mb:,} MiB memory budget, or crashed a "
                                             "parser; raise --max-memory-mb if the file is genuine")
-        except Exception as exc:  # noqa: BLE001  a reader bug: the batch records it
-            return exc
+        self._kill()
+        return IngestError("timeout", f"reading took longer than the {self.limits.max_seconds:g} s limit "
+                                      "(stopped inside a library); raise it with --max-seconds")
 
     def read_all(self, items: Iterable[tuple[Path, dict | None]]
-                 ) -> Iterator[tuple[Path, dict | None, Document | IngestError | Exception]]:
+                 ) -> Iterator[tuple[Path, dict | None, Document | Exception]]:
         """Read every ``(path, metadata row)``, :data:`READ_AHEAD` ahead; results in input order.
 
         An unexpected exception of a reader comes back as the result (the batch records it).
@@ -168,7 +192,7 @@ class GuardedReader:
                 except Exception as exc:  # noqa: BLE001
                     yield path, metadata, exc
             return
-        pending: deque[list[Any]] = deque()  # [path, metadata, future or None]
+        pending: deque[list[Any]] = deque()  # [path, metadata, sent to the current child]
         items = iter(items)
         exhausted = False
         while True:
@@ -177,17 +201,19 @@ class GuardedReader:
                 if item is None:
                     exhausted = True
                     break
-                pending.append([*item, self._submit(*item)])
+                pending.append([*item, self._send(*item)])
             if not pending:
                 return
-            path, metadata, future = pending.popleft()
-            # the oldest read unfinished is the one the child was busy with when it died
-            result = self._collect(future or self._submit(path, metadata) or self._broken_future())
-            if self.pool is None:  # the child was replaced: the files queued behind it start again
+            path, metadata, sent = pending.popleft()
+            # answers come in order: the oldest request unanswered is the file the child was reading
+            if not sent and not self._send(path, metadata):
+                self._kill()
+                self._send(path, metadata)
+            result = self._receive()
+            if self.process is None:  # the child was replaced: the files queued behind it are sent again
                 for entry in pending:
-                    entry[2] = self._submit(entry[0], entry[1])
+                    entry[2] = self._send(entry[0], entry[1])
             yield path, metadata, result
 
 
-__all__ = ["GuardedReader", "KILL_GRACE_SECONDS", "READ_AHEAD", "read_within_budget"]
-
+__all__ = ["GuardedReader", "KILL_GRACE_SECONDS", "READ_AHEAD", "ReaderFailure", "read_within_budget"]
