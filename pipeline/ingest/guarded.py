@@ -77,6 +77,9 @@ def read_within_budget(path: str, metadata: dict | None, limits: Limits) -> Docu
 def _serve(conn, limits: Limits) -> None:
     """The reading process: read each ``(path, metadata)`` received, send back the document or
     the error, until the pipe closes."""
+    import faulthandler
+
+    faulthandler.disable()  # a file that crashes a parser is reported as its error; a dump is noise
     _cap_memory(limits.max_memory_mb)
     while True:
         try:
