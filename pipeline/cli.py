@@ -5,7 +5,7 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -20,7 +20,8 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline.cli_errors import explain, store_named, warnings_printed
-from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, MAX_WORKERS, folder
+from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, MAX_WORKERS, console, folder
+from pipeline.cli_options import fail as _fail
 from pipeline.console import HIGHLIGHT, eval_tables, print_run_summary, search_table
 
 app = typer.Typer(
@@ -30,19 +31,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 # soft_wrap: a message is never cut mid-path when the output is not a terminal (pipes, tests: 80 columns)
-console = Console(stderr=True, soft_wrap=True)
 
 
 def _stdout() -> Console:
     """The console for results (tables keep to its width; lines of text are not wrapped)."""
     return Console(soft_wrap=True)
-
-
-def _fail(error: object, code: int = 2) -> NoReturn:
-    """Print ``error: <message>`` on stderr and exit with ``code`` (2: a usage or input problem)."""
-    console.print("[red]error:[/red] ", end="")
-    console.print(str(error), markup=False, highlight=False)  # paths and queries may hold [brackets]
-    raise typer.Exit(code)
 
 
 def _clear_errors(command):

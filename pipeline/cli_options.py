@@ -7,8 +7,20 @@ command line starts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
+from rich.console import Console
+
+#: Messages for the user go to stderr, never wrapped: a long path must stay one string to copy.
+console = Console(stderr=True, soft_wrap=True)
+
+
+def fail(error: object, code: int = 2) -> NoReturn:
+    """Print ``error: <message>`` on stderr and exit with ``code`` (2: a usage or input problem)."""
+    console.print("[red]error:[/red] ", end="")
+    console.print(str(error), markup=False, highlight=False)  # paths and queries may hold [brackets]
+    raise typer.Exit(code)
 
 # The float options must be finite: ``inf`` and ``nan`` fail typer's range check (nan compares
 # false to any bound, and typer refuses it), so every float option has a maximum.
@@ -21,11 +33,9 @@ MAX_LIMIT = 2**63 - 1  # SQLite's largest integer: a LIMIT above it cannot even 
 def folder(value: Path | None) -> Path | None:
     """Check an option naming a folder to write into: it may be missing (it is created), not a file.
 
-    Raises
-    ------
-    typer.BadParameter
-        ``value`` names an existing file (or anything else that is not a folder).
+    Exits with code 2 (:func:`fail`, not typer's boxed message, which would break a long path
+    across lines) when ``value`` names an existing file (or anything else that is not a folder).
     """
     if value is not None and value.exists() and not value.is_dir():
-        raise typer.BadParameter(f"{value} is a file, not a folder: name a folder (created if missing)")
+        fail(f"--out: {value} is a file, not a folder: name a folder (created if missing)")
     return value
