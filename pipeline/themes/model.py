@@ -35,8 +35,9 @@ from pipeline.themes.features import (
 
 MODEL_FILENAME = "themes.joblib"
 CARD_FILENAME = "MODEL_CARD.md"
-ARTIFACT_FORMAT = 3  # 1: the scikit-learn pipeline pickled; 2: the folded linear model; 3: plus the context model
-READABLE_FORMATS = (2, 3)
+ARTIFACT_FORMAT = 4  # 1: the pipeline pickled; 2: the folded linear model; 3: plus the context model;
+#                      4: vectorizers stored as their terms and idf weights
+READABLE_FORMATS = (2, 3, 4)
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -80,14 +81,44 @@ class LinearThemeModel:
         return expit(-(self.slopes * scores + self.offsets))
 
     def to_artifact(self) -> dict[str, Any]:
-        # float32 halves the artifact; the scores move by about 1e-7, far below any threshold step
-        return {"blocks": self.blocks, "embeddings": self.embeddings, "weights": self.weights.astype(np.float32),
+        # float32 halves the weights; the scores move by about 1e-7, far below any threshold step
+        blocks = [(_vectorizer_state(vectorizer), column, weight) for vectorizer, column, weight in self.blocks]
+        return {"blocks": blocks, "embeddings": self.embeddings, "weights": self.weights.astype(np.float32),
                 "intercepts": self.intercepts, "slopes": self.slopes, "offsets": self.offsets}
 
     @classmethod
     def from_artifact(cls, data: dict[str, Any]) -> "LinearThemeModel":
-        return cls(data["blocks"], data["weights"], data["intercepts"], data["slopes"], data["offsets"],
-                   data["embeddings"])
+        blocks = [(_vectorizer_from_state(vectorizer), column, weight) for vectorizer, column, weight in data["blocks"]]
+        return cls(blocks, data["weights"], data["intercepts"], data["slopes"], data["offsets"], data["embeddings"])
+
+
+def _vectorizer_state(vectorizer: Any) -> Any:
+    """A fitted ``TfidfVectorizer`` as its parameters, its terms in column order and its idf
+    weights: half the size of the pickled object (whose vocabulary is a dict of term -> column),
+    the same transform. Any other vectorizer is kept as it is."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if type(vectorizer) is not TfidfVectorizer or not hasattr(vectorizer, "vocabulary_"):
+        return vectorizer
+    vocabulary = vectorizer.vocabulary_
+    return {"tfidf_params": vectorizer.get_params(), "terms": sorted(vocabulary, key=vocabulary.__getitem__),
+            "idf": vectorizer.idf_ if vectorizer.use_idf else None}
+
+
+def _vectorizer_from_state(state: Any) -> Any:
+    """The vectorizer :func:`_vectorizer_state` described (a vectorizer object is returned as it is)."""
+    from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+
+    if not (isinstance(state, dict) and "tfidf_params" in state):
+        return state
+    vectorizer = TfidfVectorizer(**state["tfidf_params"])
+    vectorizer.vocabulary_ = {term: column for column, term in enumerate(state["terms"])}
+    vectorizer.fixed_vocabulary_ = False
+    vectorizer._tfidf = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
+                                         smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf)
+    if state["idf"] is not None:
+        vectorizer._tfidf.idf_ = state["idf"]
+    return vectorizer
 
 
 class ContextModel:
@@ -260,7 +291,7 @@ class ThemeClassifier:
             data["model"] = self.model
         if self.context is not None:
             data["context"] = self.context.to_artifact()
-        joblib.dump(data, path, compress=3)
+        joblib.dump(data, path, compress=9)  # zlib at its best: slower to write, as fast to read
         _LOADED.pop(str(path.resolve()), None)  # a later load must see the new model
         return path
 
