@@ -75,6 +75,32 @@ _SOURCE_MATCH = ("(cl.source LIKE :source ESCAPE '\\' OR cl.source IN "
                  "(SELECT e.canonical FROM entities e WHERE e.doc_id = cl.doc_id AND e.text = :source_exact))")
 
 
+def _add_theme(where: list[str], params: dict, theme: str | None, table: str, alias: str,
+               id_sql: str | None = None) -> None:
+    """Keep the records of ``table`` (``alias``; ``id_sql`` their record id, None for documents)
+    that carry ``theme``."""
+    if not theme:
+        return
+    if theme not in THEMES:
+        raise SearchError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
+    params["theme"] = theme
+    record = f"AND rt.record_id = {id_sql} " if id_sql else ""
+    where.append(f"EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = '{table}' "
+                 f"AND rt.doc_id = {alias}.doc_id {record}AND rt.theme = :theme)")
+
+
+def _add_dates(where: list[str], params: dict, date_from: str | None, date_to: str | None) -> None:
+    """Keep documents published between the two dates; publication dates may be partial (YYYY-MM,
+    YYYY): they are compared at the coarser of the two precisions."""
+    _check_dates(date_from, date_to)
+    if date_from:
+        params["date_from"] = date_from
+        where.append("d.published >= substr(:date_from, 1, length(d.published))")
+    if date_to:
+        params["date_to"] = date_to
+        where.append("substr(d.published, 1, length(:date_to)) <= :date_to")
+
+
 def _filters(target: str, *, speaker, org, theme, date_from, date_to, source) -> tuple[list[str], dict]:
     alias, id_sql = _RECORD[target]
     where: list[str] = []
@@ -94,20 +120,8 @@ def _filters(target: str, *, speaker, org, theme, date_from, date_to, source) ->
                          "(q.speaker_type = 'ORG' AND q.speaker LIKE :org ESCAPE '\\'))")
         else:
             where.append("d.organisation LIKE :org ESCAPE '\\'")
-    if theme:
-        if theme not in THEMES:
-            raise SearchError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
-        params["theme"] = theme
-        where.append(f"EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = '{target}' "
-                     f"AND rt.doc_id = {alias}.doc_id AND rt.record_id = {id_sql} AND rt.theme = :theme)")
-    _check_dates(date_from, date_to)
-    # publication dates may be partial (YYYY-MM, YYYY): compare at the coarser of the two precisions
-    if date_from:
-        params["date_from"] = date_from
-        where.append("d.published >= substr(:date_from, 1, length(d.published))")
-    if date_to:
-        params["date_to"] = date_to
-        where.append("substr(d.published, 1, length(:date_to)) <= :date_to")
+    _add_theme(where, params, theme, target, alias, id_sql)
+    _add_dates(where, params, date_from, date_to)
     if source:
         params["source"], params["source_exact"] = like_pattern(source), source
         if target == "claims":
@@ -257,19 +271,8 @@ def _document_filters(*, org, theme, date_from, date_to) -> tuple[list[str], dic
     if org:
         params["org"] = like_pattern(org)
         where.append("d.organisation LIKE :org ESCAPE '\\'")
-    if theme:
-        if theme not in THEMES:
-            raise SearchError(f"unknown theme {theme!r}: choose from {', '.join(THEMES)}")
-        params["theme"] = theme
-        where.append("EXISTS (SELECT 1 FROM record_themes rt WHERE rt.record_table = 'documents' "
-                     "AND rt.doc_id = d.doc_id AND rt.theme = :theme)")
-    _check_dates(date_from, date_to)
-    if date_from:
-        params["date_from"] = date_from
-        where.append("d.published >= substr(:date_from, 1, length(d.published))")
-    if date_to:
-        params["date_to"] = date_to
-        where.append("substr(d.published, 1, length(:date_to)) <= :date_to")
+    _add_theme(where, params, theme, "documents", "d")
+    _add_dates(where, params, date_from, date_to)
     return where, params
 
 

@@ -161,8 +161,9 @@ def paragraph_and_opening(sentences: Sequence[dict[str, Any]]) -> tuple[list[str
     by_paragraph: dict[int, list[str]] = {}
     for row in sentences:
         by_paragraph.setdefault(row["paragraph"], []).append(row["text"])
+    paragraphs = {number: " ".join(texts) for number, texts in by_paragraph.items()}  # each joined once
     opening = " ".join(row["text"] for row in sentences[:OPENING_SENTENCES])
-    return ([" ".join(by_paragraph[row["paragraph"]]) for row in sentences], [opening] * len(sentences))
+    return [paragraphs[row["paragraph"]] for row in sentences], [opening] * len(sentences)
 
 
 # the context features of the second stage, per theme (see context_features)

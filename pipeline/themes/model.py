@@ -74,8 +74,8 @@ class LinearThemeModel:
         from scipy.sparse import hstack
         from scipy.special import expit
 
-        parts = [(counter.transform(frame[column]) if counter is not None else vectorizer.transform(frame[column]))
-                 * weight for (vectorizer, column, weight), counter in zip(self.blocks, self.counters)]
+        parts = [_transform_distinct(counter or vectorizer, frame[column]) * weight
+                 for (vectorizer, column, weight), counter in zip(self.blocks, self.counters)]
         parts += [embed(frame[column]) * weight for column, weight in self.embeddings]
         scores = np.asarray(hstack(parts, format="csr") @ self.weights) + self.intercepts
         return expit(-(self.slopes * scores + self.offsets))
@@ -90,6 +90,15 @@ class LinearThemeModel:
     def from_artifact(cls, data: dict[str, Any]) -> "LinearThemeModel":
         blocks = [(_vectorizer_from_state(vectorizer), column, weight) for vectorizer, column, weight in data["blocks"]]
         return cls(blocks, data["weights"], data["intercepts"], data["slopes"], data["offsets"], data["embeddings"])
+
+
+def _transform_distinct(vectorizer: Any, values: Sequence[str]):
+    """``vectorizer.transform(values)``, each distinct value vectorized once: a document's
+    sentences share their opening, and the sentences of a paragraph its text."""
+    rows: dict[str, int] = {}
+    index = [rows.setdefault(value, len(rows)) for value in values]
+    matrix = vectorizer.transform(list(rows))
+    return matrix if len(rows) == len(index) else matrix[index]
 
 
 def _vectorizer_state(vectorizer: Any) -> Any:
