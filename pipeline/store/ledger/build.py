@@ -151,17 +151,30 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple], update: LedgerUpdate) -
     update.stale.update(r[3] for r in rows if r[3] is not None)
 
 
-def _entries(conn: sqlite3.Connection, statistic_ids: list[str]) -> dict[str, list[Entry]]:
+_ENTRY_COLUMNS = ("SELECT sc.statistic_id, sc.doc_id, sc.claim_id, sc.published, sc.source, sc.cited, sc.dated, "
+                  "sc.publisher, sc.low, sc.high, c.text, sc.value FROM statistic_claims sc "
+                  "JOIN claims c ON c.doc_id = sc.doc_id AND c.claim_id = sc.claim_id ")
+
+
+def _entries(conn: sqlite3.Connection, statistic_ids: list[str], values: dict | None = None) -> dict[str, list[Entry]]:
+    """The claims of the given statistics (and each claim's value into ``values``). Many
+    statistics (a first build) are read in one pass over the table, a few through its index."""
     found: dict[str, list[Entry]] = defaultdict(list)
-    for i in range(0, len(statistic_ids), _CHUNK):
-        chunk = statistic_ids[i:i + _CHUNK]
-        for r in conn.execute(
-                "SELECT sc.statistic_id, sc.doc_id, sc.claim_id, sc.published, sc.source, sc.cited, sc.dated, "
-                "sc.publisher, sc.low, sc.high, c.text FROM statistic_claims sc "
-                "JOIN claims c ON c.doc_id = sc.doc_id AND c.claim_id = sc.claim_id "
-                f"WHERE sc.statistic_id IN ({','.join('?' * len(chunk))})", chunk):
-            found[r[0]].append(Entry(r[1], r[2], r[3] or "", r[4] or "", bool(r[5]), bool(r[6]), r[7] or "",
-                                     r[8], math.inf if r[9] is None else r[9], r[10] or ""))
+    wanted = set(statistic_ids)
+    if len(statistic_ids) > _CHUNK * 20:
+        batches = [conn.execute(_ENTRY_COLUMNS + "WHERE sc.statistic_id IS NOT NULL")]
+    else:
+        batches = (conn.execute(_ENTRY_COLUMNS + f"WHERE sc.statistic_id IN ({','.join('?' * len(chunk))})", chunk)
+                   for chunk in (statistic_ids[i:i + _CHUNK] for i in range(0, len(statistic_ids), _CHUNK)))
+    for rows in batches:
+        for r in rows:
+            if r[0] not in wanted:
+                continue
+            entry = Entry(r[1], r[2], r[3] or "", r[4] or "", bool(r[5]), bool(r[6]), r[7] or "",
+                          r[8], math.inf if r[9] is None else r[9], r[10] or "")
+            found[r[0]].append(entry)
+            if values is not None:
+                values[(r[1], r[2])] = r[11]
     return found
 
 
@@ -184,16 +197,6 @@ def _statistic_row(statistic_id: str, key: StatisticKey, entries: list[Entry], v
             int(key.cumulative), len(entries), len({e.doc_id for e in entries}), len({e.source for e in entries}),
             min(e.published for e in entries) or None, latest.published or None,
             min(claimed), max(claimed), values[(latest.doc_id, latest.claim_id)])
-
-
-def _claim_values(conn: sqlite3.Connection, statistic_ids: list[str]) -> dict[tuple[str, str], float]:
-    values = {}
-    for i in range(0, len(statistic_ids), _CHUNK):
-        chunk = statistic_ids[i:i + _CHUNK]
-        values.update(((r[0], r[1]), r[2]) for r in conn.execute(
-            f"SELECT doc_id, claim_id, value FROM statistic_claims WHERE statistic_id IN ({','.join('?' * len(chunk))})",
-            chunk))
-    return values
 
 
 def _stored_keys(conn: sqlite3.Connection, statistic_ids: list[str]) -> dict[str, StatisticKey]:
@@ -220,8 +223,8 @@ def _refresh(conn: sqlite3.Connection, stale: set[str], keys: dict[str, Statisti
     # a total is recomputed whole when one of its sub-counts changed (its discrepancies name them)
     ids = sorted(stale | {total for part, total in links if part in stale})
     known = {**_stored_keys(conn, ids), **{i: keys[i] for i in ids if i in keys}}
-    entries = _entries(conn, ids)
-    values = _claim_values(conn, ids)
+    values: dict[tuple[str, str], float] = {}
+    entries = _entries(conn, ids, values)
     links |= _part_links(conn, ids)
     entries.update(_entries(conn, sorted({s for link in links for s in link} - set(ids))))
     for i in range(0, len(ids), _CHUNK):

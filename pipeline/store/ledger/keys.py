@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from pipeline.lexicon import (LEDGER_COUNTED, LEDGER_COUNTED_EVENTS, LEDGER_DEMONYMS, LEDGER_EVENTS,
                               LEDGER_MODIFIERS, LEDGER_NEEDS_EVENT, LEDGER_PLACE_SUFFIXES, LEDGER_PLACES)
@@ -38,7 +39,7 @@ class StatisticKey:
     def cumulative(self) -> bool:
         return self.period is not None and self.period.startswith("since:")
 
-    @property
+    @cached_property
     def statistic_id(self) -> str:
         raw = "|".join(part or "" for part in (self.unit, self.counted, self.event, self.location, self.period))
         return hashlib.sha1(raw.casefold().encode("utf-8")).hexdigest()[:16]
@@ -57,8 +58,9 @@ class StatisticKey:
         return " · ".join(parts)
 
 
-def counted_of(counted: str | None, text: str | None, unit: str) -> str | None:
-    """The thing counted as the ledger compares it, from the claim's counted lemma and span."""
+def counted_of(counted: str | None, modifier: str | None, unit: str) -> str | None:
+    """The thing counted as the ledger compares it, from the claim's counted lemma and the word
+    before it in the claim's span (:func:`_modifier`): "civilian deaths" count civilians."""
     if not counted:
         return None
     key = counted.casefold().strip()
@@ -67,14 +69,8 @@ def counted_of(counted: str | None, text: str | None, unit: str) -> str | None:
     if key in LEDGER_DEMONYMS:
         return "person"
     base = LEDGER_COUNTED.get(key, key)
-    if text and base in ("person", key):
-        # a modifier inside the claim's own span before the noun names who is counted
-        words = [w.casefold() for w in _WORD.findall(text)]
-        if key in words:
-            words = words[:words.index(key)]
-        for word in reversed(words):
-            if word in LEDGER_MODIFIERS:
-                return LEDGER_MODIFIERS[word]
+    if modifier and base in ("person", key):
+        return LEDGER_MODIFIERS[modifier]
     return base
 
 
@@ -149,9 +145,30 @@ def statistic_key(unit: str | None, counted: str | None, text: str | None, event
     """The key of a claim's statistic, or None when the claim counts nothing comparable: a bare
     percentage, a figure whose noun is unknown, people with nothing happening to them."""
     unit = unit or "count"
-    thing = counted_of(counted, text, unit)
-    if thing is None:
+    if not counted:
         return None
+    modifier = _modifier(counted.casefold().strip(), text) if unit not in ("money", "quantity") else None
+    return _key(unit, counted, modifier, event, location, period, published)
+
+
+def _modifier(counted: str, text: str | None) -> str | None:
+    """A word of the claim's span before its noun that names who is counted ("civilian deaths")."""
+    if not text:
+        return None
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if counted in words:
+        words = words[:words.index(counted)]
+    for word in reversed(words):
+        if word in LEDGER_MODIFIERS:
+            return word
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _key(unit: str, counted: str, modifier: str | None, event: str | None, location: str | None,
+         period: str | None, published: str | None) -> StatisticKey | None:
+    # many claims share these values: a million claims make a few hundred thousand distinct keys
+    thing = counted_of(counted, modifier, unit)
     happened = event_of(event, counted)
     if happened is None and thing in LEDGER_NEEDS_EVENT:
         return None

@@ -21,6 +21,7 @@ class SourceNames:
 
     def __init__(self, full_names=()):
         self._acronyms: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # name -> key, memoised: a few hundred names, a million claims
         ambiguous = set()
         for name in full_names:
             key = org_key(name)
@@ -44,6 +45,12 @@ class SourceNames:
     def key(self, name: str | None) -> str:
         if not name:
             return ""
+        known = self._keys.get(name)
+        if known is None:
+            known = self._keys[name] = self._key(name)
+        return known
+
+    def _key(self, name: str) -> str:
         match = _PARENTHESISED.search(name)
         if match:  # "Syrian Network for Human Rights (SNHR)": the full name
             name = name[:match.start()]
