@@ -37,14 +37,12 @@ def _list_table(rows: list[dict], title: str) -> Table:
     table.add_column("id", no_wrap=True)
     table.add_column("statistic", ratio=1)
     table.add_column("docs", justify="right")
-    table.add_column("values", justify="right")
-    table.add_column("latest", justify="right")
-    table.add_column("!", justify="right")
+    table.add_column("values", justify="right", max_width=21)
+    table.add_column("!", justify="right")  # discrepancies
     for row in rows:
         low, high = _number(row["min_value"]), _number(row["max_value"])
         table.add_row(row["statistic_id"][:8], Text(row["label"]), str(row["n_documents"]),
-                      low if low == high else f"{low}–{high}", _number(row["latest_value"]),
-                      str(row["n_discrepancies"] or ""))
+                      low if low == high else f"{low}–\n{high}", str(row["n_discrepancies"] or ""))
     return table
 
 
@@ -134,7 +132,7 @@ def figures(
     if output_format == "table":
         stdout().print(_list_table(rows, f"{len(rows)} statistics" + (" (limit reached)" if len(rows) == limit else "")))
         if rows:
-            stdout().print("timeline of one: ngo-pipeline figures ID", style="dim")
+            stdout().print("one statistic's claims: ngo-pipeline figures ID; ! = discrepancies", style="dim")
     else:
         _write(rows, _LIST_COLUMNS, output_format, raw_csv)
 
