@@ -271,3 +271,13 @@ def test_the_ledger_benchmark_runs_at_a_tiny_size(tmp_path, capsys):
     assert results["nothing new"]["claims_keyed"] == results["nothing new"]["statistics_updated"] == 0
     assert results["3 new documents"]["claims_keyed"] == 60
     assert "first build" in capsys.readouterr().out
+
+
+def test_people_counted_with_a_state_instead_of_an_event():
+    from pipeline.store.ledger.keys import state_after
+
+    assert state_after(" who are in need of humanitarian assistance in Yemen") == "in need"
+    assert state_after(" remain severely food insecure") == "food insecure"
+    assert state_after(", according to the UN") is None
+    need = statistic_key("count", "person", "13.1 million people", None, "Syria", "2017", None, " in need of aid")
+    assert need is not None and need.label == "person in need · Syria · 2017"

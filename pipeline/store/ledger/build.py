@@ -26,7 +26,8 @@ _FETCH = 5000
 
 _NEW_CLAIMS = """
 SELECT c.doc_id, c.claim_id, c.text, c.value, c.value_max, c.qualifier, c.unit, c.counted, c.event,
-       c.period, c.location, c.part_of, c.source, d.published, d.organisation
+       c.period, c.location, c.part_of, c.source, d.published, d.organisation,
+       substr(d.text, c."end" + 1, 60) AS after
 FROM claims c JOIN documents d ON d.doc_id = c.doc_id
 LEFT JOIN statistic_claims sc ON sc.doc_id = c.doc_id AND sc.claim_id = c.claim_id
 WHERE sc.doc_id IS NULL
@@ -113,7 +114,7 @@ def _key_document(rows: list[sqlite3.Row], main_place: str | None, names: Source
     publisher = names.key(rows[0]["organisation"]) if rows[0]["organisation"] else ""
     ranges = [value_range(r["value"], r["value_max"], r["qualifier"]) for r in rows]
     found = [statistic_key(r["unit"], r["counted"], r["text"], r["event"], r["location"] or main_place,
-                           r["period"], published) if span is not None else None
+                           r["period"], published, r["after"]) if span is not None else None
              for r, span in zip(rows, ranges)]
     # the same figure stated again in the document without its noun (a table cell, "the 519")
     # is the same figure: it takes the key of the stated one

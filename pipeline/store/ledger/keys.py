@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from pipeline.lexicon import (LEDGER_COUNTED, LEDGER_COUNTED_EVENTS, LEDGER_DEMONYMS, LEDGER_EVENTS,
-                              LEDGER_MODIFIERS, LEDGER_NEEDS_EVENT, LEDGER_PLACE_SUFFIXES, LEDGER_PLACES)
+                              LEDGER_MODIFIERS, LEDGER_NEEDS_EVENT, LEDGER_STATES, LEDGER_PLACE_SUFFIXES, LEDGER_PLACES)
 
 #: Relative tolerance of "about N" (either side).
 ABOUT = 0.10
@@ -141,14 +141,32 @@ def _month_end(day: str) -> bool:
 
 
 def statistic_key(unit: str | None, counted: str | None, text: str | None, event: str | None,
-                  location: str | None, period: str | None, published: str | None) -> StatisticKey | None:
+                  location: str | None, period: str | None, published: str | None,
+                  after: str | None = None) -> StatisticKey | None:
     """The key of a claim's statistic, or None when the claim counts nothing comparable: a bare
-    percentage, a figure whose noun is unknown, people with nothing happening to them."""
+    percentage, a figure whose noun is unknown, people with nothing happening to them.
+
+    ``after`` is the text that follows the claim's span: for people counted with no event, a
+    state named there ("in need", "food insecure": ``states`` in ``ledger.yaml``) stands for it.
+    """
     unit = unit or "count"
     if not counted:
         return None
     modifier = _modifier(counted.casefold().strip(), text) if unit not in ("money", "quantity") else None
+    if not event and after:
+        event = state_after(after)
     return _key(unit, counted, modifier, event, location, period, published)
+
+
+_STATE = re.compile(r"^\W*(?:(?:who|are|were|is|was|remain|remained|still|currently|now|being|been|in|of|the|"
+                    r"whom|[a-z]+ly)\W+){0,3}(" + "|".join(sorted((re.escape(p) for p in LEDGER_STATES), key=len,
+                                                                  reverse=True)) + r")\b", re.I)
+
+
+def state_after(after: str) -> str | None:
+    """The state named just after a figure of people: "13.1 million people [who are] in need"."""
+    match = _STATE.match(after)
+    return LEDGER_STATES[match.group(1).casefold()] if match else None
 
 
 def _modifier(counted: str, text: str | None) -> str | None:
