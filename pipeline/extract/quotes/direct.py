@@ -46,6 +46,7 @@ from pipeline.extract.quotes.marks import (
     QuoteSpan,
     content_end,
     content_start,
+    mark_width,
     scan_paragraph,
 )
 from pipeline.extract.quotes.speakers import (
@@ -93,7 +94,7 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
         return None
     doc = ctx.doc
     p_end = ctx.paragraphs[q.para_last][1]
-    window = _tokens_between(doc, q.close + 1, p_end)
+    window = _tokens_between(doc, q.close + mark_width(ctx.text, q.close), p_end)
     if window is None:
         return None
     tokens = [t for t in window[:WINDOW_TOKENS] if not t.is_space]
@@ -365,7 +366,7 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
                           if s.close is not None and p_start <= s.close < p_end), default=None)
         if last_close is None or ctx.text[p_end - 1] != ":" or ctx.inside_quote(p_end - 1):
             return None
-        p_start = last_close + 1
+        p_start = last_close + mark_width(ctx.text, last_close)
     window = _tokens_between(ctx.doc, p_start, p_end)
     if window is None:
         return None
@@ -452,7 +453,7 @@ def nested_quotes(ctx: Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
             for open_at, close_at in pairs:
                 if close_at is None:
                     continue
-                inner = QuoteSpan(open_at, content_start(ctx.text, open_at + 1),
+                inner = QuoteSpan(open_at, content_start(ctx.text, open_at + mark_width(ctx.text, open_at)),
                                   content_end(ctx.text, close_at), close_at, p_index, p_index)
                 attribution = attribute_after(ctx, inner)
                 if attribution is None or attribution.speaker is None or attribution.speaker.name is None:
@@ -491,7 +492,7 @@ def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
             attribution = inherit(ctx, q, results)  # “A,” said X. “B.” in one paragraph
         if attribution is None and not paragraph_initial:
             attribution = attribute_previous_sentence(ctx, q)
-        window_start = (q.close + 1) if q.close is not None else ctx.paragraphs[q.para_last][1]
+        window_start = (q.close + mark_width(text, q.close)) if q.close is not None else ctx.paragraphs[q.para_last][1]
         if is_headline(ctx, q.para_first) and (attribution is None or attribution.speaker is None):
             continue  # a headline quoting someone unnamed: the story, not a statement
         if attribution is not None and attribution.kind == "text":
