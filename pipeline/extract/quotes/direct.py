@@ -128,6 +128,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
             break
         if is_speech_verb(t):
             subject = subject_of(t)
+            if subject is not None and subject.is_punct:  # the parser may take a closing » for it
+                subject = next((c for c in t.children if c.dep_ == "nsubj" and not c.is_punct), None)
             if subject is None or subject.i < tokens[0].i:
                 return None
             clause_end = max(t.i, subject.right_edge.i) + 1
@@ -470,6 +472,45 @@ def nested_quotes(ctx: Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
     return nested
 
 
+def split_new_speaker(ctx: Context, q: QuoteSpan, window_start: int,
+                      previous: list[tuple[QuoteSpan, Quote]]) -> QuoteSpan | None:
+    """Split a multi-paragraph quote whose last paragraph is another speaker's quote.
+
+    "X said: “A / “B,” said Y.": the last paragraph opens with a mark and has its own cue; when
+    the paragraphs before have a speaker of their own by another name, they are two quotes, not
+    one (an unclosed or unrecognised closing mark joined them). ``q`` is cut at the end of the
+    paragraph before and the last paragraph's quote is returned (also entered in ``ctx``); None
+    when the quote stays whole ("“A / “B,” said Y." is one quote of Y).
+    """
+    if q.close is None or q.para_last == q.para_first:
+        return None
+    last_start = ctx.paragraphs[q.para_last][0]
+    if ctx.text[last_start] not in QUOTE_PAIRS and ctx.text[last_start : last_start + 2] not in QUOTE_PAIRS:
+        return None  # a block quote: its last paragraph continues with no mark of its own
+    tail = QuoteSpan(last_start, content_start(ctx.text, last_start + mark_width(ctx.text, last_start)),
+                     q.end, q.close, q.para_last, q.para_last)
+    tail_cue = attribute_after(ctx, tail)
+    if tail_cue is None or tail_cue.speaker is None or tail_cue.speaker.name is None:
+        return None
+    head = QuoteSpan(q.open, q.start, content_end(ctx.text, ctx.paragraphs[q.para_last - 1][1]),
+                     None, q.para_first, q.para_last - 1)
+    head_cue = attribute_before(ctx, head, window_start)
+    if head_cue is None and q.open == ctx.paragraphs[q.para_first][0]:
+        head_cue = attribute_from_previous_paragraph(ctx, head)
+    if head_cue is None and previous and previous[-1][0].para_last == q.para_first:
+        head_cue = inherit(ctx, head, previous)  # “A,” said X. “B … / “C,” said Y.
+    if head_cue is None or head_cue.speaker is None or head_cue.speaker.name in (None, tail_cue.speaker.name):
+        return None
+    q.end, q.close, q.para_last = head.end, None, head.para_last
+    i = bisect.bisect_right(ctx.quote_opens, q.open)
+    ctx.quote_spans.insert(i, tail)
+    ctx.quote_opens.insert(i, tail.open)
+    for mention in ctx.mentions:  # words of the last paragraph now stand in its own quote
+        if mention.quote_open == q.open and mention.offset >= tail.open:
+            mention.quote_open = tail.open
+    return tail
+
+
 def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
     """Every quoted span that is speech, with its attribution, in text order.
 
@@ -481,9 +522,13 @@ def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
     text = ctx.text
     results: list[tuple[QuoteSpan, Quote]] = []
     window_start = 0
-    for q in ctx.quote_spans:
+    k = 0
+    while k < len(ctx.quote_spans):  # split_new_speaker may add the span after this one
+        q = ctx.quote_spans[k]
+        k += 1
         p_start = ctx.paragraphs[q.para_first][0]
         window_start = max(window_start, p_start)
+        split_new_speaker(ctx, q, window_start, results)
         paragraph_initial = q.open == p_start
         attribution = attribute_after(ctx, q) or attribute_before(ctx, q, window_start)
         if attribution is None and paragraph_initial:
