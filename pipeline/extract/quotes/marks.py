@@ -1,10 +1,12 @@
 """Quote marks and their pairing: pure functions of the text.
 
 :func:`find_quote_spans` pairs quote marks paragraph by paragraph in one linear pass using the
-pair table :data:`QUOTE_PAIRS`; an unclosed double quote runs to the end of its paragraph and
-continues into the next one when that opens with a quote mark (the multi-paragraph quote
-convention), or runs as a block quote to the first mark that closes it. Single marks pair only
-when they cannot be apostrophes (returnees’, Assad’s).
+pair table :data:`QUOTE_PAIRS` (with the doubled marks '' ’’ `` of news wires and TeX); an
+unclosed double quote runs to the end of its paragraph and continues into the next one when that
+opens with a quote mark (the multi-paragraph quote convention), or runs as a block quote to the
+first mark that closes it, never over a heading nor past :data:`CONTINUATION_MAX_PARAGRAPHS`.
+Single marks pair only when they cannot be apostrophes (returnees’, Assad’s), give way to any
+later opening mark, and a ’ that may be an apostrophe (Syrians’ homes) closes only a short quote.
 """
 from __future__ import annotations
 
