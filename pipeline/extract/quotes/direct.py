@@ -46,6 +46,7 @@ from pipeline.extract.quotes.marks import (
     QuoteSpan,
     content_end,
     content_start,
+    mark_at,
     mark_width,
     scan_paragraph,
 )
@@ -473,34 +474,28 @@ def nested_quotes(ctx: Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
 
 
 def split_new_speaker(ctx: Context, q: QuoteSpan, window_start: int,
-                      previous: list[tuple[QuoteSpan, Quote]]) -> QuoteSpan | None:
-    """Split a multi-paragraph quote whose last paragraph is another speaker's quote.
-
-    "X said: “A / “B,” said Y.": the last paragraph opens with a mark and has its own cue; when
-    the paragraphs before have a speaker of their own by another name, they are two quotes, not
-    one (an unclosed or unrecognised closing mark joined them). ``q`` is cut at the end of the
-    paragraph before and the last paragraph's quote is returned (also entered in ``ctx``); None
-    when the quote stays whole ("“A / “B,” said Y." is one quote of Y).
-    """
-    if q.close is None or q.para_last == q.para_first:
-        return None
-    last_start = ctx.paragraphs[q.para_last][0]
-    if ctx.text[last_start] not in QUOTE_PAIRS and ctx.text[last_start : last_start + 2] not in QUOTE_PAIRS:
-        return None  # a block quote: its last paragraph continues with no mark of its own
-    tail = QuoteSpan(last_start, content_start(ctx.text, last_start + mark_width(ctx.text, last_start)),
+                      previous: list[tuple[QuoteSpan, Quote]]) -> None:
+    """ "X said: “A / “B,” said Y.": cut a multi-paragraph quote before its last paragraph when
+    that opens with a mark and has its own cue, and the paragraphs before have a speaker of their
+    own by another name; the last paragraph's quote is entered in ``ctx`` after ``q``.
+    "“A / “B,” said Y." stays one quote of Y."""
+    text, last_start = ctx.text, ctx.paragraphs[q.para_last][0]
+    if q.close is None or q.para_last == q.para_first or mark_at(text, last_start) not in QUOTE_PAIRS:
+        return  # one paragraph, or a block quote whose last paragraph opens with no mark
+    tail = QuoteSpan(last_start, content_start(text, last_start + mark_width(text, last_start)),
                      q.end, q.close, q.para_last, q.para_last)
+    head = QuoteSpan(q.open, q.start, content_end(text, ctx.paragraphs[q.para_last - 1][1]),
+                     None, q.para_first, q.para_last - 1)
     tail_cue = attribute_after(ctx, tail)
     if tail_cue is None or tail_cue.speaker is None or tail_cue.speaker.name is None:
-        return None
-    head = QuoteSpan(q.open, q.start, content_end(ctx.text, ctx.paragraphs[q.para_last - 1][1]),
-                     None, q.para_first, q.para_last - 1)
+        return
     head_cue = attribute_before(ctx, head, window_start)
     if head_cue is None and q.open == ctx.paragraphs[q.para_first][0]:
         head_cue = attribute_from_previous_paragraph(ctx, head)
     if head_cue is None and previous and previous[-1][0].para_last == q.para_first:
         head_cue = inherit(ctx, head, previous)  # “A,” said X. “B … / “C,” said Y.
     if head_cue is None or head_cue.speaker is None or head_cue.speaker.name in (None, tail_cue.speaker.name):
-        return None
+        return
     q.end, q.close, q.para_last = head.end, None, head.para_last
     i = bisect.bisect_right(ctx.quote_opens, q.open)
     ctx.quote_spans.insert(i, tail)
@@ -508,7 +503,6 @@ def split_new_speaker(ctx: Context, q: QuoteSpan, window_start: int,
     for mention in ctx.mentions:  # words of the last paragraph now stand in its own quote
         if mention.quote_open == q.open and mention.offset >= tail.open:
             mention.quote_open = tail.open
-    return tail
 
 
 def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:

@@ -92,10 +92,15 @@ _QUOTE_MARK_RE = re.compile("|".join(
 _DECADE_RE = re.compile(r"\d0s\b")  # ‘90s, '80s: an apostrophe typed as an opening mark
 
 
-def mark_width(text: str, i: int) -> int:
-    """Characters of the quote mark at ``i``: 2 for a doubled mark ('' ’’ ‘‘ and two backticks)."""
+def mark_at(text: str, i: int) -> str:
+    """The quote mark at ``i`` (two characters for a doubled mark: '' ’’ ‘‘ and two backticks), or ""."""
     match = _QUOTE_MARK_RE.match(text, i)
-    return len(match.group()) if match else 1
+    return match.group() if match else ""
+
+
+def mark_width(text: str, i: int) -> int:
+    """Characters of the quote mark at ``i``: 2 for a doubled mark, else 1."""
+    return len(mark_at(text, i)) or 1
 
 
 def _can_open(text: str, i: int, p_start: int, p_end: int, mark: str | None = None) -> bool:
