@@ -177,9 +177,19 @@ def test_multi_paragraph_quote_with_its_cue_at_the_end_stays_one(quotes_of):
 
 def test_unclosed_quote_runs_at_most_the_cap_of_paragraphs():
     text = "\n\n".join(f"“Paragraph {n} of a statement that is never closed" for n in range(12))
-    first = find_quote_spans(text)[0]
+    first, rest = find_quote_spans(text)
     assert (first.para_first, first.para_last) == (0, CONTINUATION_MAX_PARAGRAPHS - 1)
     assert text[first.start : first.end].count("\n\n") == CONTINUATION_MAX_PARAGRAPHS - 1
+    assert text[first.start : first.end].endswith(f"{CONTINUATION_MAX_PARAGRAPHS - 1} of a statement that is never closed")
+    assert text[rest.start : rest.end].startswith(f"Paragraph {CONTINUATION_MAX_PARAGRAPHS} of")
+    assert (rest.para_first, rest.para_last) == (CONTINUATION_MAX_PARAGRAPHS, 11)
+
+
+def test_a_closed_quote_over_many_paragraphs_stays_whole():
+    # the guidelines: each paragraph opening with a mark, only the last closed, is one quote
+    text = "\n\n".join(f"“Paragraph {n} of a resolution quoted in full" for n in range(12)) + ".”"
+    (span,) = find_quote_spans(text)
+    assert (span.para_first, span.para_last, span.close) == (0, 11, len(text) - 1)
 
 
 def test_block_quote_never_runs_over_a_heading():

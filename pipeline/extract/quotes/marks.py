@@ -124,8 +124,8 @@ def _can_open(text: str, i: int, p_start: int, p_end: int, mark: str | None = No
         return not prev.isalnum() and (nxt.isalnum() or nxt in "“\"")
     if mark == '"':
         return prev.isspace() or prev in "([{—–-/:" or i == p_start
-    if mark in ("''", "’’"):  # a doubled closing mark used as an opener: ''We stay,'' he said
-        return not prev.isalnum() and prev not in ".,;!?" and nxt.isalnum()
+    if len(mark) == 2:  # ``We, ''We stay,'' he said; not a code fence (```) nor a closing ,''
+        return not prev.isalnum() and prev not in ".,;!?`'’" and nxt.isalnum()
     return not prev.isalnum()
 
 
@@ -256,9 +256,6 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 if last != p_index:
                     continue
                 pairs, unclosed = scan_paragraph(text, close + mark_width(text, close), p_end)
-        if continuing is not None and p_index - continuing.para_first >= CONTINUATION_MAX_PARAGRAPHS:
-            spans.append(continuing)  # hard cap: an unclosed quote ends after so many paragraphs
-            continuing = None
         if continuing is not None:
             if pairs and pairs[0][0] == p_start:
                 first_close = pairs[0][1]
@@ -282,7 +279,24 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 spans.append(span)
     if continuing is not None:
         spans.append(continuing)
-    return spans
+    return [piece for span in spans for piece in _cap_unclosed(text, paragraphs, span)]
+
+
+def _cap_unclosed(text: str, paragraphs: list[tuple[int, int]], span: QuoteSpan) -> list[QuoteSpan]:
+    """An unclosed quote over more than ``CONTINUATION_MAX_PARAGRAPHS`` paragraphs (each opening
+    with a mark), cut into quotes of that many paragraphs. A closed one stays whole (a resolution
+    quoted paragraph by paragraph, closed at its end)."""
+    if span.close is not None or span.para_last - span.para_first < CONTINUATION_MAX_PARAGRAPHS:
+        return [span]
+    pieces = []
+    for first in range(span.para_first, span.para_last + 1, CONTINUATION_MAX_PARAGRAPHS):
+        last = min(first + CONTINUATION_MAX_PARAGRAPHS - 1, span.para_last)
+        p_start = paragraphs[first][0]
+        open_at = span.open if first == span.para_first else p_start
+        start = span.start if first == span.para_first else content_start(text, p_start + mark_width(text, p_start))
+        end = span.end if last == span.para_last else content_end(text, paragraphs[last][1])
+        pieces.append(QuoteSpan(open_at, start, end, None, first, last))
+    return pieces
 
 
 def _block_quote_close(text: str, paragraphs: list[tuple[int, int]], first: int,
