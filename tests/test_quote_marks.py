@@ -172,6 +172,26 @@ def test_multi_paragraph_quote_with_its_cue_at_the_end_stays_one(quotes_of):
     assert content.startswith("The shelters") and content.endswith("now,") and speaker == "Ahmad Karimi"
 
 
+def test_a_missing_closing_mark_does_not_run_over_the_cue(quotes_of):
+    text = "“We waited for hours, said Ahmad Karimi. The convoy came on Tuesday.\n\nMore news."
+    assert direct(quotes_of(text)) == [("We waited for hours,", "Ahmad Karimi")]
+
+
+def test_a_missing_closing_mark_does_not_swallow_the_next_quote(quotes_of):
+    text = "“The shelters are full, said Maria Lopez. “We need blankets now,” said Ahmad Karimi."
+    assert direct(quotes_of(text)) == [
+        ("The shelters are full,", "Maria Lopez"),
+        ("We need blankets now,", "Ahmad Karimi"),
+    ]
+
+
+def test_speech_reported_inside_a_closed_quote_is_not_a_cue(quotes_of):
+    text = "“When I arrived, the doctor said the clinic was closed. We waited,” said Maria Lopez."
+    assert direct(quotes_of(text)) == [
+        ("When I arrived, the doctor said the clinic was closed. We waited,", "Maria Lopez"),
+    ]
+
+
 # The cap on unclosed quotes -----------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ from pipeline.extract.quotes.speakers import (
     speaker_type,
     split_role_org,
 )
+from pipeline.extract.quotes.unclosed import apply_inner_cue, inner_cue, insert_span
 from pipeline.layout import ends_as_sentence, is_heading
 from pipeline.records import Quote
 
@@ -496,13 +497,8 @@ def split_new_speaker(ctx: Context, q: QuoteSpan, window_start: int,
         head_cue = inherit(ctx, head, previous)  # “A,” said X. “B … / “C,” said Y.
     if head_cue is None or head_cue.speaker is None or head_cue.speaker.name in (None, tail_cue.speaker.name):
         return
+    insert_span(ctx, q, tail)
     q.end, q.close, q.para_last = head.end, None, head.para_last
-    i = bisect.bisect_right(ctx.quote_opens, q.open)
-    ctx.quote_spans.insert(i, tail)
-    ctx.quote_opens.insert(i, tail.open)
-    for mention in ctx.mentions:  # words of the last paragraph now stand in its own quote
-        if mention.quote_open == q.open and mention.offset >= tail.open:
-            mention.quote_open = tail.open
 
 
 def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
@@ -524,7 +520,12 @@ def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
         window_start = max(window_start, p_start)
         split_new_speaker(ctx, q, window_start, results)
         paragraph_initial = q.open == p_start
-        attribution = attribute_after(ctx, q) or attribute_before(ctx, q, window_start)
+        cue = inner_cue(ctx, q)  # “A, said X. (closing mark missing)
+        if cue is not None:
+            apply_inner_cue(ctx, q, cue)
+            attribution = Attribution(speaker_from_token(ctx, cue.subject), cue_text(cue.verb), CONF_CUE_NAMED)
+        else:
+            attribution = attribute_after(ctx, q) or attribute_before(ctx, q, window_start)
         if attribution is None and paragraph_initial:
             attribution = attribute_from_previous_paragraph(ctx, q) or inherit(ctx, q, results)
         elif attribution is None and results and results[-1][0].para_last == q.para_first and is_statement(ctx, q):
