@@ -11,7 +11,10 @@ import time
 import pytest
 
 from pipeline.extract.quotes import extract_quotes, find_quote_spans
-from pipeline.extract.quotes.marks import CONTINUATION_MAX_PARAGRAPHS, SINGLE_WEAK_CLOSE_MAX_CHARS
+from pipeline.extract.quotes.marks import (
+    CONTINUATION_MAX_PARAGRAPHS,
+    SINGLE_WEAK_CLOSE_MAX_CHARS,
+)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,13 @@ from spacy.tokens import Token
 
 from pipeline.extract.attribution import is_speech_verb, subject_of
 from pipeline.extract.quotes.context import Context
-from pipeline.extract.quotes.marks import DOUBLE_QUOTES, QuoteSpan, content_start, mark_at, mark_width
+from pipeline.extract.quotes.marks import (
+    DOUBLE_QUOTES,
+    QuoteSpan,
+    content_start,
+    mark_at,
+    mark_width,
+)
 
 # A pronoun that can stand for the speaker of a cue inside a quote ("…, she said.").
 CUE_PRONOUNS = frozenset({"he", "she", "they"})
