@@ -186,6 +186,11 @@ def find_counted(doc: Doc, number: Number, sentence: Span, chunk_of: dict[int, S
         chunk = chunk_of.get(last.i)
         if chunk is not None and chunk.root.i > last.i:
             head = chunk.root
+    if head is not None and head.tag_ not in {"NNS", "NNPS"}:
+        # "1.9 million Palestinians experience ...": a plural noun the parser made a compound is counted
+        plural = next((t for t in doc[noun_from : head.i] if t.tag_ in {"NNS", "NNPS"} and t.dep_ == "compound"
+                       and t.pos_ in {"NOUN", "PROPN"}), None)
+        head = plural or head
     if head is not None and head.i - noun_from <= 8 and head.i < sentence.end \
             and _plain_noun_phrase(doc, noun_from, head.i):
         number.counted = counted_lemma(head)
@@ -315,7 +320,7 @@ def find_event(number: Number, doc: Doc) -> str | None:
                         "missing", "miss", "disappear", "disappeared", "detain", "detained",
                         "kill", "injure", "injured", "displace", "displaced", "arrest", "unaccounted"}:
                 return EVENT_LEMMAS[child.lemma_.lower()]
-    if counted in NOUN_EVENTS:
+    if counted in NOUN_EVENTS and number.unit != "percent":  # "85 per cent of these disappearances": a share
         return _death_event(anchor) if NOUN_EVENTS[counted] == "killed" else NOUN_EVENTS[counted]
     for child in anchor.children:
         if child.dep_ == "amod" and child.lemma_.lower() in EVENT_LEMMAS:

@@ -25,6 +25,8 @@ COLLECTIVE_WHOLES: dict[str, str] = _table("numbers", "collective_wholes")
 UNCOUNTED_WHOLES = _words("numbers", "uncounted_wholes")
 #: "the number of flights", "the total of displaced".
 NUMBER_NOUNS = _words("numbers", "number_nouns")
+#: Verbs that give "the number of X" a value ("increased to", "reached").
+STATISTIC_VERBS = _words("numbers", "statistic_verbs")
 
 _PLURAL = {"NNS", "NNPS"}
 
@@ -69,7 +71,8 @@ def find_whole(doc: Doc, number: Number, sentence: Span) -> None:
         return
     lemma = whole_lemma(obj)
     if lemma is not None:
-        number.counted, number.counted_token = lemma, obj.i
+        # no ``counted_token``: the event and the filters read the share, not its whole
+        number.counted = lemma
         number.end = max(number.end, obj.i + 1)
 
 
@@ -96,7 +99,7 @@ def number_of_noun(doc: Doc, number: Number) -> Token | None:
     """
     token = doc[number.core_end - 1]
     for _ in range(8):
-        for child in token.children:
+        for child in token.children if token.lemma_.lower() in STATISTIC_VERBS else ():
             if child.lemma_.lower() in NUMBER_NOUNS and child.dep_ in {"nsubj", "nsubjpass", "dobj", "attr"} \
                     and not child.i <= number.core_start < child.right_edge.i + 1:
                 found = _of_object(child)
@@ -193,7 +196,13 @@ def _others(doc: Doc, claims: list[Claim], numbers: list[Number], index: int) ->
     sibling = claims[before[0]]
     token_index = numbers[before[0]].counted_token
     if token_index is not None:
-        nouns = {counted_lemma(t) for t in doc[token_index].conjuncts if t.pos_ in {"NOUN", "PROPN"}}
+        # the sibling's noun phrase up to its verb: "children and pregnant and breastfeeding women"
+        phrase = []
+        for token in doc[token_index + 1 : token_index + 9]:
+            if token.pos_ in {"VERB", "AUX"} or token.like_num or token.text in {";", ".", ":"}:
+                break
+            phrase.append(token)
+        nouns = {counted_lemma(t) for t in phrase if t.tag_ in _PLURAL and t.pos_ in {"NOUN", "PROPN"}}
         if nouns - {sibling.counted}:
             return "person" if (nouns | {sibling.counted}) <= PEOPLE_NOUNS else sibling.counted
     return sibling.counted
@@ -205,9 +214,14 @@ def _percent_whole(doc: Doc, text: str, claims: list[Claim], numbers: list[Numbe
     lead = text[claim.sentence_start : claim.start]
     if number.of_pronoun or _OF_PRONOUN_BEFORE_RE.search(lead):
         return _antecedent(doc, claims, numbers, index)  # "of whom 80 per cent", "62 per cent of them"
+    if number.end < len(doc) and doc[number.end].lower_ == "of":
+        return None  # "95 per cent of the water": a whole is named, and it is not countable
     counts = _same_sentence_before(claims, index)
-    if lead.rstrip().endswith("(") and counts:
-        return claims[counts[0]].counted  # "12,700 (3.5 percent)", "655,588 refugees (51 per cent children)"
+    after = doc[number.end : number.end + 2]
+    if lead.rstrip().endswith("(") and counts and after and (after[0].text == ")" or (
+            len(after) == 2 and after[0].tag_ in _PLURAL and after[1].text == ")")):
+        # "12,700 (3.5 percent)", "655,588 refugees (51 per cent children)"; not "(51% increase)"
+        return claims[counts[0]].counted
     if counts and _OF_TOTAL_RE.match(text[claim.sentence_start : claims[counts[-1]].start]):
         return claims[counts[-1]].counted  # "Of the 5,300 wells installed, only 70 per cent work"
     shares = _same_sentence_before(claims, index, unit="percent")
@@ -215,8 +229,22 @@ def _percent_whole(doc: Doc, text: str, claims: list[Claim], numbers: list[Numbe
     if shares and (token.dep_ in {"nsubj", "nsubjpass", "conj", "appos"}
                    or token.head.lower_ in {"from", "to", "than"}):
         return claims[shares[0]].counted  # "62 per cent of the refugees …, and that 41% had lost"
+    among = _among(doc, number)
+    if among is not None:
+        return among  # "the prevalence of malnutrition among children … at 24 per cent"
     if _subject(doc, number):
         return _earlier_noun(doc, claims, numbers, index)
+    return None
+
+
+def _among(doc: Doc, number: Number) -> str | None:
+    """The population a rate is measured among, earlier in the figure's sentence."""
+    sentence = doc[number.core_start].sent
+    for token in doc[sentence.start : number.start]:
+        if token.lower_ == "among":
+            obj = next((c for c in token.children if c.dep_ == "pobj"), None)
+            if obj is not None and whole_lemma(obj) is not None:
+                return whole_lemma(obj)
     return None
 
 
