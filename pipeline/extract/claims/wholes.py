@@ -126,13 +126,14 @@ def _same_sentence_before(claims: list[Claim], index: int, unit: str = "count") 
             and claims[j].unit == unit and claims[j].counted is not None and claims[j].counted != "other"]
 
 
-def _previous_sentence_counted(claims: list[Claim], index: int) -> str | None:
-    """The counted noun of the last count in the sentence before the claim's."""
-    claim = claims[index]
-    starts = sorted({c.sentence_start for c in claims[:index] if c.sentence_start < claim.sentence_start})
-    if not starts:
+def _previous_sentence_counted(doc: Doc, claims: list[Claim], numbers: list[Number], index: int) -> str | None:
+    """The counted noun of the last count in the sentence just before the claim's."""
+    sentence = doc[numbers[index].core_start].sent
+    if sentence.start == 0:
         return None
-    last = [c for c in claims[:index] if c.sentence_start == starts[-1] and c.unit == "count" and c.counted]
+    previous = doc[sentence.start - 1].sent.start_char
+    last = [c for c in claims[:index] if c.sentence_start == previous and c.unit == "count" and c.counted
+            and c.counted != "other"]
     return last[-1].counted if last else None
 
 
@@ -148,7 +149,7 @@ def _antecedent(doc: Doc, claims: list[Claim], numbers: list[Number], index: int
                  and t.pos_ == "NOUN" and t.lemma_.lower() not in NOT_COUNTED), None)
     if noun is not None:
         return counted_lemma(noun)
-    return _previous_sentence_counted(claims, index)
+    return _previous_sentence_counted(doc, claims, numbers, index)
 
 
 def _subject(doc: Doc, number: Number) -> bool:
@@ -171,7 +172,7 @@ def _earlier_noun(doc: Doc, claims: list[Claim], numbers: list[Number], index: i
     subject = next((t for t in previous if t.dep_ in {"nsubj", "nsubjpass"} and t.head.dep_ == "ROOT"), None)
     if subject is not None and subject.tag_ in _PLURAL and counted_lemma(subject) in PEOPLE_NOUNS:
         return counted_lemma(subject)
-    return _previous_sentence_counted(claims, index)
+    return _previous_sentence_counted(doc, claims, numbers, index)
 
 
 def _shared_with_next(doc: Doc, claims: list[Claim], numbers: list[Number], index: int) -> str | None:
@@ -199,7 +200,8 @@ def _others(doc: Doc, claims: list[Claim], numbers: list[Number], index: int) ->
         # the sibling's noun phrase up to its verb: "children and pregnant and breastfeeding women"
         phrase = []
         for token in doc[token_index + 1 : token_index + 9]:
-            if token.pos_ in {"VERB", "AUX"} or token.like_num or token.text in {";", ".", ":"}:
+            if (token.pos_ in {"VERB", "AUX"} and token.dep_ not in {"amod", "conj", "compound"}) \
+                    or token.like_num or token.text in {";", ".", ":"}:
                 break
             phrase.append(token)
         nouns = {counted_lemma(t) for t in phrase if t.tag_ in _PLURAL and t.pos_ in {"NOUN", "PROPN"}}
@@ -322,6 +324,6 @@ def table_counted(doc: Doc, text: str, claim: Claim) -> str | None:
                     return noun
         return None
     label = text[line_start : claim.start]
-    if label.rstrip().endswith(":") and "." not in label:
+    if label.rstrip().endswith(":") and "." not in label and not text[claim.end : line_end].strip(" .;"):
         return _header_noun(doc, line_start, line_start + len(label.rstrip().rstrip(":").rstrip()))
     return None
