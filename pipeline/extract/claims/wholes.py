@@ -269,14 +269,16 @@ def fill_counted(doc: Doc, text: str, claims: list[Claim], numbers: list[Number]
         claim.counted = counted_lemma(noun)
     elif number.of_pronoun:
         claim.counted = _antecedent(doc, claims, numbers, index)
+    else:  # a table cell: the parser often runs a table's rows into one sentence
+        claim.counted = table_counted(doc, text, claim)
 
 
 def fill_counted_late(doc: Doc, text: str, claims: list[Claim], numbers: list[Number], index: int) -> None:
-    """After borrowing: the noun a coordinated figure shares, a table header, an earlier noun."""
+    """After borrowing: the noun a coordinated figure shares, else an earlier noun."""
     claim, number = claims[index], numbers[index]
     if claim.counted is not None or claim.unit != "count":
         return
-    claim.counted = _shared_with_next(doc, claims, numbers, index) or table_counted(doc, text, claim)
+    claim.counted = _shared_with_next(doc, claims, numbers, index)
     if claim.counted is None and _subject(doc, number):
         claim.counted = _earlier_noun(doc, claims, numbers, index)
 
@@ -295,33 +297,57 @@ def _header_noun(doc: Doc, start: int, end: int) -> str | None:
     return counted_lemma(noun) if noun is not None else None
 
 
+def _cells(text: str, line_start: int, line_end: int) -> list[tuple[int, int]]:
+    """Character ranges of the cells of a ``a | b | c`` line (outer pipes optional)."""
+    line = text[line_start:line_end]
+    edges = [-1] + [i for i, char in enumerate(line) if char == "|"] + [len(line)]
+    cells = [(line_start + a + 1, line_start + b) for a, b in zip(edges, edges[1:])]
+    if line.strip().startswith("|"):
+        cells = cells[1:]
+    if line.strip().endswith("|"):
+        cells = cells[:-1]
+    return cells
+
+
+def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
+    """The first line of the block of ``|`` lines holding ``line_start`` (blank lines allowed)."""
+    header = None
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip() and "|" not in line:
+            break
+        if "|" in line and line.replace("|", "").strip(" -:"):  # not a "---|---" rule
+            header = (start, end)
+        end = start - 1
+    return header
+
+
 def table_counted(doc: Doc, text: str, claim: Claim) -> str | None:
     """A table cell's counted noun from its column header, else its row header.
 
-    Pipe tables (``| Category | Number of incidents |``): the header is the first row of the
-    block of ``|`` lines. A "Label: value" line ("Children killed: 45") reads its label.
+    Tables (``Category | Number of incidents | Number of videos``, outer pipes optional, rows
+    apart or separated by blank lines): the header is the first line of the block of ``|``
+    lines. A "Label: value" line ("Children killed: 45") reads its label.
     """
     line_start = text.rfind("\n", 0, claim.start) + 1
     line_end = text.find("\n", claim.end)
     line_end = len(text) if line_end == -1 else line_end
-    line = text[line_start:line_end]
-    if line.lstrip().startswith("|"):
-        column = text.count("|", line_start, claim.start)
-        header_start = line_start
-        while header_start > 0:
-            above_start = text.rfind("\n", 0, header_start - 1) + 1
-            if not text[above_start : header_start - 1].lstrip().startswith("|"):
-                break
-            header_start = above_start
-        header_end = text.find("\n", header_start)
-        header = text[header_start : header_end if header_end != -1 else len(text)]
-        for cell_line_start, cell_line, index in ((header_start, header, column), (line_start, line, 1)):
-            edges = [i for i, char in enumerate(cell_line) if char == "|"]
-            if 0 < index < len(edges):
-                cell_start, cell_end = edges[index - 1] + 1, edges[index]
-                noun = _header_noun(doc, cell_line_start + cell_start, cell_line_start + cell_end)
-                if noun is not None:
-                    return noun
+    if "|" in text[line_start:line_end]:
+        cells = _cells(text, line_start, line_end)
+        column = next((i for i, (a, b) in enumerate(cells) if a <= claim.start < b), None)
+        header = _table_header(text, line_start)
+        if column is None or header is None:
+            return None
+        header_cells = _cells(text, *header)
+        candidates = [header_cells[column]] if column < len(header_cells) else []
+        if column > 0:
+            candidates.append(cells[0])  # the row header
+        for start, end in candidates:
+            noun = _header_noun(doc, start, end)
+            if noun is not None:
+                return noun
         return None
     label = text[line_start : claim.start]
     if label.rstrip().endswith(":") and "." not in label and not text[claim.end : line_end].strip(" .;"):
