@@ -201,8 +201,10 @@ def find_counted(doc: Doc, number: Number, sentence: Span, chunk_of: dict[int, S
     following = doc[number.core_end : min(number.core_end + 4, sentence.end)]
     if len(following) >= 2 and following[0].lemma_.lower() == "be":
         noun = next((t for t in following[1:] if t.pos_ not in {"ADV", "DET", "ADJ"}), None)
-        if noun is not None and noun.pos_ == "NOUN" and noun.tag_ in {"NNS", "NNPS"}:
-            number.counted = counted_lemma(noun)
+        glued = _FOOTNOTE_RE.fullmatch(noun.text) if noun is not None else None
+        if noun is not None and (noun.pos_ == "NOUN" and noun.tag_ in {"NNS", "NNPS"}
+                                 or glued is not None and singular(glued.group(1)) != glued.group(1).lower()):
+            number.counted = counted_lemma(noun)  # "were children.9": a footnote glued to a plural
 
 
 def _plain_noun_phrase(doc: Doc, start: int, head: int) -> bool:
