@@ -313,7 +313,9 @@ def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
     """The first line of the block of ``|`` lines holding ``line_start`` (blank lines allowed)."""
     header = None
     end = line_start - 1
-    while end > 0:
+    for _ in range(400):  # a table longer than this keeps its cells without a header
+        if end <= 0:
+            break
         start = text.rfind("\n", 0, end) + 1
         line = text[start:end]
         if line.strip() and "|" not in line:
