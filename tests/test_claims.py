@@ -457,6 +457,8 @@ def test_a_figure_in_a_quote_takes_the_speaker_as_its_source(nlp):
         ("About 3,000 migrants live in the camp, of whom 45 per cent are minors.", "45 per cent", "migrant"),
         ("The team vaccinated 8,400 children (62 per cent) before the rains.", "62 per cent", "child"),
         ("Of the 2,000 latrines built, only 55 per cent are in use.", "55 per cent", "latrine"),
+        ("The camp registered 5,200 arrivals last week, 58% women and girls.", "58%", "arrival"),
+        ("A survey of 400 households found that 61% had no savings left.", "61%", "household"),
         ("Some 30 per cent of the nurses surveyed had not been paid, and 20% had left.", "20%", "nurse"),
         # vague quantities and elided or earlier nouns
         ("The shelling killed 40 villagers and wounded hundreds more.", "hundreds", "villager"),

@@ -163,6 +163,9 @@ def _earlier_noun(doc: Doc, claims: list[Claim], numbers: list[Number], index: i
     subject (a people noun) or the last count of the sentence before."""
     number = numbers[index]
     sentence = doc[number.core_start].sent
+    counts = _same_sentence_before(claims, index)
+    if claims[index].unit == "percent" and counts:
+        return claims[counts[0]].counted  # "a survey of 400 households found 60% lacked food"
     for token in reversed(doc[sentence.start : number.start]):
         if token.tag_ in _PLURAL and token.pos_ in {"NOUN", "PROPN"} and counted_lemma(token) in PEOPLE_NOUNS:
             return counted_lemma(token)
@@ -220,9 +223,10 @@ def _percent_whole(doc: Doc, text: str, claims: list[Claim], numbers: list[Numbe
         return None  # "95 per cent of the water": a whole is named, and it is not countable
     counts = _same_sentence_before(claims, index)
     after = doc[number.end : number.end + 2]
-    if lead.rstrip().endswith("(") and counts and after and (after[0].text == ")" or (
-            len(after) == 2 and after[0].tag_ in _PLURAL and after[1].text == ")")):
-        # "12,700 (3.5 percent)", "655,588 refugees (51 per cent children)"; not "(51% increase)"
+    if counts and after and (lead.rstrip().endswith("(") and after[0].text == ")"
+                             or after[0].tag_ in _PLURAL and after[0].pos_ in {"NOUN", "PROPN"}):
+        # "12,700 (3.5 percent)", "655,588 refugees (51 per cent children)", "…, 60% women":
+        # the share of that count made of the noun after it; not "(51% increase)"
         return claims[counts[0]].counted
     if counts and _OF_TOTAL_RE.match(text[claim.sentence_start : claims[counts[-1]].start]):
         return claims[counts[-1]].counted  # "Of the 5,300 wells installed, only 70 per cent work"
