@@ -485,6 +485,13 @@ def test_table_cells_take_their_column_header(nlp):
     claims = claims_of(nlp, text)
     assert find(claims, "214").counted == "attack" and find(claims, "87").counted == "attack"
     assert find(claims, "96").counted == "civilian" and find(claims, "31").counted == "civilian"
+    assert find(claims, "96").event == "killed"  # the header names the event too
+
+
+def test_label_value_lines_read_their_label(nlp):
+    claims = claims_of(nlp, "Key facts\n\nPopulation: 2.1 million\n\nReported casualties: 46\n")
+    assert find(claims, "2.1 million").counted == "person"
+    assert find(claims, "46").counted == "casualty"
 
 
 def test_a_share_of_something_else_is_not_borrowed(nlp):

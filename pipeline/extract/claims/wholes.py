@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.extract.claims.phrases import Number
 from pipeline.extract.claims.roles import NOT_COUNTED, PART_PRONOUNS, counted_lemma
-from pipeline.lexicon import PEOPLE_NOUNS, _table, _words
+from pipeline.lexicon import EVENT_LEMMAS, PEOPLE_NOUNS, _table, _words
 from pipeline.records import Claim
 
 #: "the population" counts persons.
@@ -274,7 +274,10 @@ def fill_counted(doc: Doc, text: str, claims: list[Claim], numbers: list[Number]
     elif number.of_pronoun:
         claim.counted = _antecedent(doc, claims, numbers, index)
     else:  # a table cell: the parser often runs a table's rows into one sentence
-        claim.counted = table_counted(doc, text, claim)
+        header = table_counted(doc, text, claim)
+        if header is not None:
+            claim.counted = header[0]
+            claim.event = claim.event or header[1]
 
 
 def fill_counted_late(doc: Doc, text: str, claims: list[Claim], numbers: list[Number], index: int) -> None:
@@ -287,18 +290,24 @@ def fill_counted_late(doc: Doc, text: str, claims: list[Claim], numbers: list[Nu
         claim.counted = _earlier_noun(doc, claims, numbers, index)
 
 
-def _header_noun(doc: Doc, start: int, end: int) -> str | None:
-    """The counted noun of a header or label: "Number of videos" -> video, "Children killed" -> child."""
+def _header_noun(doc: Doc, start: int, end: int) -> tuple[str, str | None] | None:
+    """The counted noun and event of a header or label: "Number of videos" -> (video, None),
+    "Children killed" -> (child, killed), "Population" -> (person, None)."""
     span = doc.char_span(start, end, alignment_mode="contract")
     if span is None or not 0 < len(span) <= 8 or any(t.like_num for t in span):
         return None
+    event = next((EVENT_LEMMAS.get(t.lemma_.lower()) or EVENT_LEMMAS[t.lower_] for t in span
+                  if t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS), None)
     for token in span:
         if token.lemma_.lower() in NUMBER_NOUNS:
             found = _of_object(token)
             if found is not None:
-                return counted_lemma(found)
+                return counted_lemma(found), event
     noun = _plural_noun(span)
-    return counted_lemma(noun) if noun is not None else None
+    if noun is not None:
+        return counted_lemma(noun), event
+    collective = next((t for t in span if t.lower_ in COLLECTIVE_WHOLES), None)
+    return (COLLECTIVE_WHOLES[collective.lower_], event) if collective is not None else None
 
 
 def _cells(text: str, line_start: int, line_end: int) -> list[tuple[int, int]]:
@@ -330,12 +339,13 @@ def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
     return header
 
 
-def table_counted(doc: Doc, text: str, claim: Claim) -> str | None:
+def table_counted(doc: Doc, text: str, claim: Claim) -> tuple[str, str | None] | None:
     """A table cell's counted noun from its column header, else its row header.
 
     Tables (``Category | Number of incidents | Number of videos``, outer pipes optional, rows
     apart or separated by blank lines): the header is the first line of the block of ``|``
-    lines. A "Label: value" line ("Children killed: 45") reads its label.
+    lines. A "Label: value" line ("Children killed: 45") reads its label. Returns the counted
+    noun and the event the header names.
     """
     line_start = text.rfind("\n", 0, claim.start) + 1
     line_end = text.find("\n", claim.end)
