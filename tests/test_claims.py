@@ -468,6 +468,7 @@ def test_a_figure_in_a_quote_takes_the_speaker_as_its_source(nlp):
         ("The storm left about 900 destroyed and over 4,000 damaged shelters.", "about 900", "shelter"),
         # "N others": the noun of their sibling, person for a mix of people
         ("Guards beat 15 prisoners and 9 others were taken away.", "9 others", "prisoner"),
+        ("The blast killed 4 nurses and 11 others in the market.", "11 others", "person"),
         ("The clinic saw 300 boys and pregnant women, while 120 others were sent home.", "120 others", "person"),
         # lemmas: spaCy errors, footnote digits glued to a word, metric tons
         ("The agency delivered 2 million doses to the camps.", "2 million doses", "dose"),

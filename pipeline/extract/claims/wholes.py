@@ -192,13 +192,20 @@ def _shared_with_next(doc: Doc, claims: list[Claim], numbers: list[Number], inde
 
 
 def _others(doc: Doc, claims: list[Claim], numbers: list[Number], index: int) -> str:
-    """"N others": the noun of the count before it, or person when that count names several
-    kinds of people ("4,618 children and pregnant women …, while 1,299 others") or there is none."""
+    """"N others": the noun of the count before it in another clause ("1.7 million children
+    remain out of school and 200,000 others missed vaccination" -> child); person when they are
+    coordinated in one phrase ("killed 3 children and 14 others"), when that count names
+    several kinds of people ("4,618 children and pregnant women …, while 1,299 others") or
+    when there is no count before it."""
     before = _same_sentence_before(claims, index)
     if not before:
         return "person"
     sibling = claims[before[0]]
     token_index = numbers[before[0]].counted_token
+    others = numbers[index].counted_token
+    if token_index is not None and others is not None and doc[others].dep_ == "conj" \
+            and doc[others].head.i == token_index and sibling.counted in PEOPLE_NOUNS:
+        return "person"  # "killed 3 children and 14 others": people other than children
     if token_index is not None:
         # the sibling's noun phrase up to its verb: "children and pregnant and breastfeeding women"
         phrase = []
