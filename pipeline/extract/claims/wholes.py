@@ -166,9 +166,12 @@ def _earlier_noun(doc: Doc, claims: list[Claim], numbers: list[Number], index: i
     counts = _same_sentence_before(claims, index)
     if claims[index].unit == "percent" and counts:
         return claims[counts[0]].counted  # "a survey of 400 households found 60% lacked food"
-    for token in reversed(doc[sentence.start : number.start]):
-        if token.tag_ in _PLURAL and token.pos_ in {"NOUN", "PROPN"} and counted_lemma(token) in PEOPLE_NOUNS:
-            return counted_lemma(token)
+    people = [t for t in reversed(doc[sentence.start : number.start]) if t.tag_ in _PLURAL
+              and t.pos_ in {"NOUN", "PROPN"} and counted_lemma(t) in PEOPLE_NOUNS]
+    # a subject first: "70 people, most of them children, have died and hundreds are wounded"
+    people.sort(key=lambda t: t.dep_ not in {"nsubj", "nsubjpass"})
+    if people:
+        return counted_lemma(people[0])
     if sentence.start == 0:
         return None
     previous = doc[sentence.start - 1].sent
@@ -299,22 +302,26 @@ def fill_counted_late(doc: Doc, text: str, claims: list[Claim], numbers: list[Nu
 
 def _header_noun(doc: Doc, start: int, end: int) -> tuple[str, str | None] | None:
     """The counted noun and event of a header or label: "Number of videos" -> (video, None),
-    "Children killed" -> (child, killed), "Population" -> (person, None)."""
+    "Civilians killed" -> (civilian, killed), "Population" -> (person, None).
+
+    The event is a word after the noun ("Civilians killed"), not one before it: "Targeted
+    persons" in an appeal's budget box names a plan, not an attack.
+    """
     span = doc.char_span(start, end, alignment_mode="contract")
     if span is None or not 0 < len(span) <= 8 or any(t.like_num for t in span):
         return None
-    event = next((EVENT_LEMMAS.get(t.lemma_.lower()) or EVENT_LEMMAS[t.lower_] for t in span
-                  if t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS), None)
+    noun = None
     for token in span:
-        if token.lemma_.lower() in NUMBER_NOUNS:
-            found = _of_object(token)
-            if found is not None:
-                return counted_lemma(found), event
-    noun = _plural_noun(span)
-    if noun is not None:
-        return counted_lemma(noun), event
-    collective = next((t for t in span if t.lower_ in COLLECTIVE_WHOLES), None)
-    return (COLLECTIVE_WHOLES[collective.lower_], event) if collective is not None else None
+        if token.lemma_.lower() in NUMBER_NOUNS and _of_object(token) is not None:
+            noun = _of_object(token)
+            break
+    noun = noun or _plural_noun(span) or next((t for t in span if t.lower_ in COLLECTIVE_WHOLES), None)
+    if noun is None:
+        return None
+    event = next((EVENT_LEMMAS.get(t.lemma_.lower()) or EVENT_LEMMAS[t.lower_] for t in span
+                  if t.i > noun.i and (t.lemma_.lower() in EVENT_LEMMAS or t.lower_ in EVENT_LEMMAS)), None)
+    counted = COLLECTIVE_WHOLES[noun.lower_] if noun.lower_ in COLLECTIVE_WHOLES else counted_lemma(noun)
+    return counted, event
 
 
 def _cells(text: str, line_start: int, line_end: int) -> list[tuple[int, int]]:
