@@ -11,6 +11,7 @@ made; word lists are in ``numbers.yaml``.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from spacy.tokens import Doc, Span, Token
 
@@ -328,7 +329,7 @@ def _cells(text: str, line_start: int, line_end: int) -> list[tuple[int, int]]:
     """Character ranges of the cells of a ``a | b | c`` line (outer pipes optional)."""
     line = text[line_start:line_end]
     edges = [-1] + [i for i, char in enumerate(line) if char == "|"] + [len(line)]
-    cells = [(line_start + a + 1, line_start + b) for a, b in zip(edges, edges[1:])]
+    cells = [(line_start + a + 1, line_start + b) for a, b in pairwise(edges)]
     if line.strip().startswith("|"):
         cells = cells[1:]
     if line.strip().endswith("|"):
