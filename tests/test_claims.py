@@ -89,8 +89,8 @@ def test_ranges(nlp, text, fragment, low, high, unit):
 @pytest.mark.parametrize(
     "text, fragment, value, unit, counted",
     [
-        ("Just 3.8% of the population is vaccinated.", "3.8%", 3.8, "percent", None),
-        ("Around 80 per cent of them are women and children.", "Around 80 per cent", 80, "percent", None),
+        ("Just 3.8% of the population is vaccinated.", "3.8% of the population", 3.8, "percent", "person"),
+        ("Around 80 per cent of them are women and children.", "Around 80 per cent of them", 80, "percent", None),
         ("Donors pledged $5 million for the shelters.", "$5 million", 5e6, "money", "USD"),
         ("The court imposed a fine of €1.93 million on the firm.", "€1.93 million", 1.93e6, "money", "EUR"),
         ("The firm was fined 500.000 EUR last year.", "500.000 EUR", 5e5, "money", "EUR"),
@@ -343,7 +343,7 @@ def test_base_of_a_proportion_is_not_a_claim(nlp):
     ("Three members of the team lost their lives in the strike.", "Three members", "member", "killed"),
     ("The outbreak caused 48 deaths in the capital.", "48 deaths", "death", "died"),
     ("The shelling caused 48 deaths in the market.", "48 deaths", "death", "killed"),
-    ("Fewer than 3.8% of people have received a first vaccine dose.", "3.8%", None, "vaccinated"),
+    ("Fewer than 3.8% of people have received a first vaccine dose.", "3.8%", "person", "vaccinated"),
     ("The camp was shelled at least nine times since June.", "at least nine times", "time", "attacked"),
     ("Our database holds 9,412 cases reported by families.", "9,412 cases", "case", None),
     ("Armed groups hold thousands of people in secret prisons.", "thousands of people", "person", "detained"),
@@ -440,3 +440,61 @@ def test_a_figure_in_a_quote_takes_the_speaker_as_its_source(nlp):
     assert "Lina Shami" in speakers
     assert by_text["At least 36 health workers"].source == "Lina Shami"
     assert by_text["1.4 million people"].source == "UN"  # "according to" in its own sentence wins
+
+
+# --- counted, version 2: the noun a figure counts when it is not next to it -------------------
+
+@pytest.mark.parametrize(
+    "text, fragment, counted",
+    [
+        # percentages: the singular lemma of their whole, person for a population, null for a mass
+        ("Nearly 60% of rural clinics in the province have closed.", "60%", "clinic"),
+        ("Around 35 per cent of households skip meals.", "35 per cent", "household"),
+        ("Only 12% of the population has clean water.", "12%", "person"),
+        ("Over 40 per cent of the river water is polluted.", "40 per cent", None),
+        ("Food prices rose 18 per cent in a month.", "18 per cent", None),
+        ("The district hosts 9,000 displaced families, 70% of them in tents.", "70%", "family"),
+        ("About 3,000 migrants live in the camp, of whom 45 per cent are minors.", "45 per cent", "migrant"),
+        ("The team vaccinated 8,400 children (62 per cent) before the rains.", "62 per cent", "child"),
+        ("Of the 2,000 latrines built, only 55 per cent are in use.", "55 per cent", "latrine"),
+        ("The camp registered 5,200 arrivals last week, 58% women and girls.", "58%", "arrival"),
+        ("A survey of 400 households found that 61% had no savings left.", "61%", "household"),
+        ("Some 30 per cent of the nurses surveyed had not been paid, and 20% had left.", "20%", "nurse"),
+        # vague quantities and elided or earlier nouns
+        ("The shelling killed 40 villagers and wounded hundreds more.", "hundreds", "villager"),
+        ("It was a terrible month for farmers – more than 30 died in the floods.", "more than 30", "farmer"),
+        ("The number of closed schools rose from 120 in May to 310 in June.", "120", "school"),
+        ("Clashes left civilian deaths (12) and injuries (47) in the old town.", "47", "injury"),
+        ("The storm left about 900 destroyed and over 4,000 damaged shelters.", "about 900", "shelter"),
+        # "N others": the noun of their sibling, person for a mix of people
+        ("Guards beat 15 prisoners and 9 others were taken away.", "9 others", "prisoner"),
+        ("The blast killed 4 nurses and 11 others in the market.", "11 others", "person"),
+        ("The clinic saw 300 boys and pregnant women, while 120 others were sent home.", "120 others", "person"),
+        # lemmas: spaCy errors, footnote digits glued to a word, metric tons
+        ("The agency delivered 2 million doses to the camps.", "2 million doses", "dose"),
+        ("Of the newcomers, almost 4,000 were children.12 Most came by sea.", "almost 4,000", "child"),
+        ("The port received 60,000 metric tons of grain.", "60,000 metric tons", "tonne"),
+    ],
+)
+def test_counted_noun_away_from_the_figure(nlp, text, fragment, counted):
+    assert find(claims_of(nlp, text), fragment).counted == counted
+
+
+def test_table_cells_take_their_column_header(nlp):
+    text = ("Incidents recorded in 2022:\n\nRegion | Number of attacks | Civilians killed\n\n"
+            "North | 214 | 96\n\nSouth | 87 | 31\n\nReported injured: 58\n")
+    claims = claims_of(nlp, text)
+    assert find(claims, "214").counted == "attack" and find(claims, "87").counted == "attack"
+    assert find(claims, "96").counted == "civilian" and find(claims, "31").counted == "civilian"
+    assert find(claims, "96").event == "killed"  # the header names the event too
+
+
+def test_label_value_lines_read_their_label(nlp):
+    claims = claims_of(nlp, "Key facts\n\nPopulation: 2.1 million\n\nReported casualties: 46\n")
+    assert find(claims, "2.1 million").counted == "person"
+    assert find(claims, "46").counted == "casualty"
+
+
+def test_a_share_of_something_else_is_not_borrowed(nlp):
+    claims = claims_of(nlp, "Flights rose from 1,200 in 2022 to 1,900 in 2023 (58% increase).")
+    assert find(claims, "58%").counted is None  # "(58% increase)" is no share of the flights

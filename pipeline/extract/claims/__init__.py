@@ -51,6 +51,7 @@ from pipeline.extract.claims.roles import (
     qualifier_before,
     shares_verb,
 )
+from pipeline.extract.claims.wholes import fill_counted, fill_counted_late, find_whole
 from pipeline.lexicon import (
     EVENT_LEMMAS,
     NAME_ENTITY_LABELS,
@@ -133,6 +134,8 @@ def extract_claims(
             qualifier, start = qualifier_before(doc, number.start)
             if qualifier:
                 number.qualifier, number.start = qualifier, start
+        if number.unit == "percent":
+            find_whole(doc, number, sentence)
         if number.unit == "count":
             find_counted(doc, number, sentence, chunk_of)
             if number.counted in QUANTITY_UNITS:  # "dozens of tonnes"
@@ -203,8 +206,11 @@ def extract_claims(
                 claim.counted = total.counted
             if claim.event is None:
                 claim.event = total.event
-        elif claim.counted is None and claim.unit == "count" and not number.of_pronoun:
-            borrow_counted(claims, index, shares_verb(doc, number, claim_numbers[:index]))
+        else:
+            fill_counted(doc, text, claims, claim_numbers, index)  # "57% of hospitals", "the number of X"
+            if claim.counted is None and claim.unit == "count" and not number.of_pronoun:
+                borrow_counted(claims, index, shares_verb(doc, number, claim_numbers[:index]))
+            fill_counted_late(doc, text, claims, claim_numbers, index)
         label = label_above(doc, text, doc[number.core_start : number.core_end]) \
             if claim.counted is None and claim.event is None else None
         if label is not None:  # "Civilians reported injured / 4"

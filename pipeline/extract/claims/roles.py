@@ -24,8 +24,12 @@ from pipeline.lexicon import (
     TIME_UNITS,
     VACCINE_NOUNS,
     VIOLENCE_LEMMAS,
+    _table,
 )
 from pipeline.records import Claim
+
+#: "metric tons" -> tonne (``numbers.yaml``, ``metric_units``).
+METRIC_UNITS: dict[str, str] = _table("numbers", "metric_units")
 
 PART_PRONOUNS = {"them", "whom", "which", "these", "those"}
 
@@ -92,10 +96,31 @@ def find_unit(doc: Doc, number: Number) -> None:
         if low in {"square", "cubic", "metric"} and len(two) == 2 and two[1].lower_ in QUANTITY_UNITS:
             number.unit, number.end = "quantity", after.i + 2
             unit = QUANTITY_UNITS[two[1].lower_]
-            number.counted = unit if low == "metric" else f"{low} {unit}"
+            number.counted = METRIC_UNITS.get(unit, unit) if low == "metric" else f"{low} {unit}"
+
+
+#: A footnote number glued to a word: "children.9", "children)10".
+_FOOTNOTE_RE = re.compile(r"([^\W\d_][\w'’-]*?[^\W\d_])[.)\]]\d{1,3}")
+
+
+def singular(word: str) -> str:
+    """The singular of a plural the lemmatiser did not see (a word with a footnote glued to it)."""
+    word = word.lower()
+    if word in COUNTED_LEMMAS:
+        return COUNTED_LEMMAS[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def counted_lemma(token: Token) -> str:
+    glued = _FOOTNOTE_RE.fullmatch(token.text)
+    if glued is not None:
+        return singular(glued.group(1))
     lemma = token.lemma_.lower() if token.pos_ != "PROPN" else token.text.lower()
     if token.pos_ == "PROPN" and lemma.endswith("s") and token.ent_type_ == "NORP":
         lemma = lemma[:-1]  # "Syrians" -> "syrian"
@@ -125,6 +150,8 @@ def find_counted(doc: Doc, number: Number, sentence: Span, chunk_of: dict[int, S
         last, noun_from = restated[1], number.core_end + 3
         number.end = noun_from
     nxt = doc[noun_from] if noun_from < sentence.end else None
+    if nxt is not None and nxt.lower_ == "out" and noun_from + 1 < sentence.end and doc[noun_from + 1].lower_ == "of":
+        nxt = doc[noun_from + 1]  # "5,755 out of the 11,000 housing units": as "N of the M things"
     if nxt is not None and nxt.lower_ == "of":
         objects = [c for c in nxt.children if c.dep_ == "pobj"]
         obj = objects[0] if objects else None
@@ -148,12 +175,22 @@ def find_counted(doc: Doc, number: Number, sentence: Span, chunk_of: dict[int, S
     if last.dep_ in {"nummod", "quantmod", "compound", "nmod", "amod"} and last.head.i > last.i \
             and last.head.pos_ in {"NOUN", "PROPN"}:
         head = last.head
-        while head.dep_ in {"compound", "nmod"} and head.head.i > head.i and head.head.pos_ in {"NOUN", "PROPN"}:
+        if head.dep_ == "poss" and head.tag_ in {"NN", "NNP"} and (number.value or 0) > 1 \
+                and head.head.i > head.i and head.head.pos_ == "NOUN":
+            head = head.head  # "94 Syrian's asylum statuses": a plural count does not count a singular owner
+        # a plural noun is the head of its phrase: "1.9 million Palestinians experience ..." counts Palestinians
+        while head.dep_ in {"compound", "nmod"} and head.head.i > head.i and head.head.pos_ in {"NOUN", "PROPN"} \
+                and head.tag_ not in {"NNS", "NNPS"}:
             head = head.head
     if head is None:
         chunk = chunk_of.get(last.i)
         if chunk is not None and chunk.root.i > last.i:
             head = chunk.root
+    if head is not None and head.tag_ not in {"NNS", "NNPS"}:
+        # "1.9 million Palestinians experience ...": a plural noun the parser made a compound is counted
+        plural = next((t for t in doc[noun_from : head.i] if t.tag_ in {"NNS", "NNPS"} and t.dep_ == "compound"
+                       and t.pos_ in {"NOUN", "PROPN"}), None)
+        head = plural or head
     if head is not None and head.i - noun_from <= 8 and head.i < sentence.end \
             and _plain_noun_phrase(doc, noun_from, head.i):
         number.counted = counted_lemma(head)
@@ -164,8 +201,10 @@ def find_counted(doc: Doc, number: Number, sentence: Span, chunk_of: dict[int, S
     following = doc[number.core_end : min(number.core_end + 4, sentence.end)]
     if len(following) >= 2 and following[0].lemma_.lower() == "be":
         noun = next((t for t in following[1:] if t.pos_ not in {"ADV", "DET", "ADJ"}), None)
-        if noun is not None and noun.pos_ == "NOUN" and noun.tag_ in {"NNS", "NNPS"}:
-            number.counted = counted_lemma(noun)
+        glued = _FOOTNOTE_RE.fullmatch(noun.text) if noun is not None else None
+        if noun is not None and (noun.pos_ == "NOUN" and noun.tag_ in {"NNS", "NNPS"}
+                                 or glued is not None and singular(glued.group(1)) != glued.group(1).lower()):
+            number.counted = counted_lemma(noun)  # "were children.9": a footnote glued to a plural
 
 
 def _plain_noun_phrase(doc: Doc, start: int, head: int) -> bool:
@@ -184,7 +223,7 @@ def _plain_noun_phrase(doc: Doc, start: int, head: int) -> bool:
             return False  # "18 - Munitions": a separator, not a compound
         if token.pos_ in {"VERB", "AUX"} and token.i != head and token.dep_ not in {"amod", "compound", "nmod"}:
             return False
-    return bool(re.fullmatch(r"[^\W\d_][\w'’-]*", doc[head].text))
+    return bool(re.fullmatch(r"[^\W\d_][\w'’-]*", doc[head].text) or _FOOTNOTE_RE.fullmatch(doc[head].text))
 
 
 def first_verb(token: Token) -> Token | None:
@@ -283,7 +322,7 @@ def find_event(number: Number, doc: Doc) -> str | None:
                         "missing", "miss", "disappear", "disappeared", "detain", "detained",
                         "kill", "injure", "injured", "displace", "displaced", "arrest", "unaccounted"}:
                 return EVENT_LEMMAS[child.lemma_.lower()]
-    if counted in NOUN_EVENTS:
+    if counted in NOUN_EVENTS and number.unit != "percent":  # "85 per cent of these disappearances": a share
         return _death_event(anchor) if NOUN_EVENTS[counted] == "killed" else NOUN_EVENTS[counted]
     for child in anchor.children:
         if child.dep_ == "amod" and child.lemma_.lower() in EVENT_LEMMAS:
