@@ -158,20 +158,46 @@ def _ranked_window(conn: sqlite3.Connection, target: str, where: list[str], para
     the window pass the filters, the window grows tenfold, until it holds every match.
     """
     fts, base, extra_join = _FTS[target]
+    if extra_join:
+        return _ranked_window_joined(conn, target, where, params, window)
     base_alias = base.split()[1]
     alias = _RECORD[target][0]
-    record_rowid = f"{alias}.rowid" if extra_join else "NULL"
-    if where or extra_join:
-        ranked_from = (f"FROM win JOIN {base} ON {base_alias}.rowid = win.fts_rowid{extra_join} "
-                       f"JOIN documents d ON d.doc_id = {alias}.doc_id "
-                       f"{'WHERE ' + ' AND '.join(where) if where else ''}")
-    else:
-        ranked_from = "FROM win"
+    # one row per match, newest first; the filters are checked inside the window and bm25 (the
+    # dear part) computed only for the records they keep
+    keep = " AND ".join(f"({w})" for w in where) or "1"
+    joins = (f" JOIN {base} ON {base_alias}.rowid = {fts}.rowid JOIN documents d ON d.doc_id = {alias}.doc_id"
+             if where else "")
+    sql = (f"SELECT {fts}.rowid, CASE WHEN {keep} THEN bm25({fts}) END FROM {fts}{joins} "
+           f"WHERE {fts} MATCH :query ORDER BY {fts}.rowid DESC LIMIT :window")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a window is thousands of rows
+    while True:
+        size = MAX_LIMIT if window is None else window
+        in_window = cursor.execute(sql, {**params, "window": size}).fetchall()
+        # the best first; ties in stored order, as a full ranking returned them
+        best = sorted((score, rowid) for rowid, score in in_window if score is not None)[:params["limit"]]
+        rows = [{"fts_rowid": rowid, "record_rowid": None, "score": score} for score, rowid in best]
+        if len(in_window) < size:  # the window held every match
+            return rows, None
+        if len(rows) >= params["limit"]:
+            return rows, window
+        window = window * WINDOW_GROWTH if window < MAX_LIMIT // WINDOW_GROWTH else None
+
+
+def _ranked_window_joined(conn: sqlite3.Connection, target: str, where: list[str], params: dict,
+                          window: int | None) -> tuple[list, int | None]:
+    """:func:`_ranked_window` for claims, several or none to a matching sentence: the window
+    holds sentences, whose claims are then joined and filtered."""
+    fts, base, extra_join = _FTS[target]
+    base_alias = base.split()[1]
+    alias = _RECORD[target][0]
     # one statement: the window (its size comes back as the last row), then the best of it; ties
     # in stored order (as a full ranking returned them), so that the order never depends on the plan
     sql = (f"WITH win AS (SELECT rowid AS fts_rowid, bm25({fts}) AS score FROM {fts} WHERE {fts} MATCH :query "
            f"ORDER BY rowid DESC LIMIT :window) "
-           f"SELECT * FROM (SELECT win.fts_rowid, {record_rowid} AS record_rowid, win.score {ranked_from} "
+           f"SELECT * FROM (SELECT win.fts_rowid, {alias}.rowid AS record_rowid, win.score "
+           f"FROM win JOIN {base} ON {base_alias}.rowid = win.fts_rowid{extra_join} "
+           f"JOIN documents d ON d.doc_id = {alias}.doc_id {'WHERE ' + ' AND '.join(where) if where else ''} "
            f"ORDER BY win.score, win.fts_rowid, record_rowid LIMIT :limit) "
            f"UNION ALL SELECT NULL, NULL, count(*) FROM win")
     while True:
