@@ -124,3 +124,30 @@ def test_cli_says_when_a_query_was_ranked_in_a_window(store):
                            env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "most recently stored" not in result.stdout and "3 quotes matching 'of'" in result.stdout
+
+
+def test_claims_are_ranked_in_a_window_of_sentences(tmp_path):
+    from pipeline.records import Claim, Document, DocumentResult, Statement
+    from pipeline.store import StoreWriter
+
+    path = tmp_path / "pipeline.sqlite"
+    with StoreWriter(path) as writer:
+        for d in range(12):
+            # sentences of different lengths, so that bm25 tells them apart; two claims in every other one
+            sentence = f"Some {d + 1} civilians were killed" + " in the shelling" * (d % 4) + "."
+            claims = [Claim("c1", 5, 6 + len(str(d + 1)), f"{d + 1} civilians", float(d + 1), event="killed")]
+            if d % 2:
+                claims.append(Claim("c2", 0, 4, "Some", None, qualifier="vague", event="killed"))
+            writer.write(DocumentResult(Document(source=f"in/{d}.txt", text=sentence, published=f"2020-01-{d + 1:02d}"),
+                                        claims=claims, statements=[Statement("s1", 0, len(sentence), sentence)]))
+    every = search(path, "killed", target="claims", limit=100, rank_window=None)
+    assert len(every) == 18 and every.window is None
+    hits = search(path, "killed", target="claims", limit=4, rank_window=5)
+    assert hits.window == 5
+    recent = [h for h in every if h["published"] >= "2020-01-08"]  # the 5 sentences stored last
+    assert len(recent) == 8
+    assert [(h["doc_id"], h["record_id"], h["score"]) for h in hits] == [
+        (h["doc_id"], h["record_id"], h["score"]) for h in recent[:4]]
+    # a filter that only older sentences pass widens the window to every match
+    old = search(path, "killed", target="claims", date_to="2020-01-02", limit=4, rank_window=5)
+    assert old.window is None and {h["published"] for h in old} == {"2020-01-01", "2020-01-02"} and len(old) == 3
