@@ -151,3 +151,14 @@ def test_claims_are_ranked_in_a_window_of_sentences(tmp_path):
     # a filter that only older sentences pass widens the window to every match
     old = search(path, "killed", target="claims", date_to="2020-01-02", limit=4, rank_window=5)
     assert old.window is None and {h["published"] for h in old} == {"2020-01-01", "2020-01-02"} and len(old) == 3
+
+
+def test_many_hits_are_fetched_in_chunks(store, monkeypatch):
+    import sys
+
+    module = sys.modules["pipeline.store.search"]  # pipeline.store.search names the function too
+    whole = search(store, "extradit*", limit=10**6, rank_window=None)
+    monkeypatch.setattr(module, "ROWS_PER_FETCH", 7)
+    chunked = search(store, "extradit*", limit=10**6, rank_window=None)
+    assert len(whole) > 7 * 20 and chunked == whole
+    assert [h["score"] for h in chunked] == sorted(h["score"] for h in chunked)

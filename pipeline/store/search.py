@@ -144,6 +144,7 @@ class Hits(list):
 # Broad queries: bm25 ranks only the RANK_WINDOW most recently stored matches (docs/store.md, "Ranking")
 RANK_WINDOW = 2_000
 WINDOW_GROWTH = 10  # a window in which fewer than `limit` records pass the filters grows tenfold
+ROWS_PER_FETCH = 500  # hits whose columns and snippets one statement fetches (SQLite caps its parameters)
 
 
 def _ranked_window(conn: sqlite3.Connection, target: str, where: list[str], params: dict,
@@ -227,20 +228,21 @@ def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params
     base_alias = base.split()[1]
     alias = _RECORD[target][0]
     fts_ids = sorted({hit["fts_rowid"] for hit in ranked})
-    values = {"query": params["query"], "hl_open": params["hl_open"], "hl_close": params["hl_close"],
-              "lo": fts_ids[0], "hi": fts_ids[-1]}
-    values.update({f"f{i}": rowid for i, rowid in enumerate(fts_ids)})
-    # "+rowid": a filter on the rows of the range, not one FTS cursor (and prefix merge) per rowid
-    row_sql = (f"SELECT {columns}, snippet({fts}, 0, :hl_open, :hl_close, '…', {SNIPPET_TOKENS}) AS snippet, "
-               f"{fts}.rowid AS _fts_rowid, {alias + '.rowid' if extra_join else 'NULL'} AS _record_rowid "
-               f"FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
-               f"JOIN documents d ON d.doc_id = {alias}.doc_id "
-               f"WHERE {fts} MATCH :query AND {fts}.rowid BETWEEN :lo AND :hi "
-               f"AND +{fts}.rowid IN ({', '.join(f':f{i}' for i in range(len(fts_ids)))})")
     fetched = {}
-    for row in conn.execute(row_sql, values):
-        row = dict(row)
-        fetched[row.pop("_fts_rowid"), row.pop("_record_rowid")] = row
+    for start in range(0, len(fts_ids), ROWS_PER_FETCH):
+        chunk = fts_ids[start:start + ROWS_PER_FETCH]
+        values = {"query": params["query"], "hl_open": params["hl_open"], "hl_close": params["hl_close"],
+                  "lo": chunk[0], "hi": chunk[-1], **{f"f{i}": rowid for i, rowid in enumerate(chunk)}}
+        # "+rowid": a filter on the rows of the range, not one FTS cursor (and prefix merge) per rowid
+        row_sql = (f"SELECT {columns}, snippet({fts}, 0, :hl_open, :hl_close, '…', {SNIPPET_TOKENS}) AS snippet, "
+                   f"{fts}.rowid AS _fts_rowid, {alias + '.rowid' if extra_join else 'NULL'} AS _record_rowid "
+                   f"FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
+                   f"JOIN documents d ON d.doc_id = {alias}.doc_id "
+                   f"WHERE {fts} MATCH :query AND {fts}.rowid BETWEEN :lo AND :hi "
+                   f"AND +{fts}.rowid IN ({', '.join(f':f{i}' for i in range(len(chunk)))})")
+        for row in conn.execute(row_sql, values):
+            row = dict(row)
+            fetched[row.pop("_fts_rowid"), row.pop("_record_rowid")] = row
     rows = []
     for hit in ranked:
         row = fetched[hit["fts_rowid"], hit["record_rowid"]]
