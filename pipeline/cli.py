@@ -362,7 +362,7 @@ def search(
     source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many results.")] = 20,
     rank_all: Annotated[bool, typer.Option("--rank-all", help=(
-        "Rank every match, not only the 2,000 most recently stored (slower for common words)."))] = False,
+        "Rank every match, not only the 1,000 most recently stored (slower for common words)."))] = False,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,

@@ -112,14 +112,14 @@ def test_filters_apply_inside_the_window_which_grows_until_enough_pass(store):
 def test_the_window_is_checked(store):
     with pytest.raises(SearchError, match="rank window"):
         search(store, "syria", rank_window=0)
-    assert RANK_WINDOW == 2000  # docs/store.md and the CLI's help give this figure
+    assert RANK_WINDOW == 1000  # docs/store.md and the CLI's help give this figure
 
 
 def test_cli_says_when_a_query_was_ranked_in_a_window(store):
     runner = CliRunner()
     result = runner.invoke(app, ["search", "of", "--store", str(store), "--limit", "3"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    assert "best of the 2,000 most recently stored matches" in result.stdout
+    assert "best of the 1,000 most recently stored matches" in result.stdout
     result = runner.invoke(app, ["search", "of", "--store", str(store), "--limit", "3", "--rank-all"],
                            env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output

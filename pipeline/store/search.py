@@ -142,7 +142,7 @@ class Hits(list):
 
 
 # Broad queries: bm25 ranks only the RANK_WINDOW most recently stored matches (docs/store.md, "Ranking")
-RANK_WINDOW = 2_000
+RANK_WINDOW = 1_000
 WINDOW_GROWTH = 10  # a window in which fewer than `limit` records pass the filters grows tenfold
 ROWS_PER_FETCH = 500  # hits whose columns and snippets one statement fetches (SQLite caps its parameters)
 
