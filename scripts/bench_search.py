@@ -92,8 +92,7 @@ def generate(path: Path, n_quotes: int, quotes_per_doc: int = 50, seed: int = 7)
 
     rng = random.Random(seed)
     n_docs = -(-n_quotes // quotes_per_doc)
-    writer = StoreWriter(path)
-    try:
+    with StoreWriter(path) as writer:  # derived_stale is cleared below: its exit rebuilds nothing
         writer.conn.execute("PRAGMA synchronous=OFF")  # a benchmark store: a crash only loses the benchmark
         for d in range(n_docs):
             quotes, text_parts, offset = [], [], 0
@@ -123,8 +122,6 @@ def generate(path: Path, n_quotes: int, quotes_per_doc: int = 50, seed: int = 7)
             writer.conn.execute("DELETE FROM store_meta WHERE key = 'derived_stale'")
         optimise_fts(writer.conn)  # one FTS segment, as `run` leaves it
         writer.conn.execute("ANALYZE")
-    finally:
-        writer.__exit__(None, None, None)
 
 
 def _p90(times: list[float]) -> float:
