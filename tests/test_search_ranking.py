@@ -162,3 +162,19 @@ def test_many_hits_are_fetched_in_chunks(store, monkeypatch):
     chunked = search(store, "extradit*", limit=10**6, rank_window=None)
     assert len(whole) > 7 * 20 and chunked == whole
     assert [h["score"] for h in chunked] == sorted(h["score"] for h in chunked)
+
+
+@pytest.mark.parametrize("query", ["extradit*", '"red notice"', "chemical OR sarin", "saydnaya torture",
+                                   "text: syria", "deport* NOT court", "deportation detained"])
+def test_snippets_are_those_of_the_store_index(store, query):
+    """Snippets come from a scratch index of the hits' texts: the same as the store's own index gives."""
+    conn = open_store(store)
+    try:
+        hits = search(conn, query, limit=30)
+        assert hits and all(h["snippet"] for h in hits)
+        for hit, rowid in zip(hits, _rowids(conn, hits)):
+            assert hit["snippet"] == conn.execute(
+                "SELECT snippet(quotes_fts, 0, '**', '**', '…', 20) FROM quotes_fts WHERE quotes_fts MATCH ? "
+                "AND rowid = ?", (query, rowid)).fetchone()[0]
+    finally:
+        conn.close()
