@@ -87,6 +87,7 @@ def generate(path: Path, n_quotes: int, quotes_per_doc: int = 50, seed: int = 7)
     all-pairs comparison search never reads, would take longer than the rest).
     """
     from pipeline.records import Document, DocumentResult, Quote
+    from pipeline.store.ledger.build import update_ledger
     from pipeline.store.speakers import rebuild_speakers
     from pipeline.store.writer import StoreWriter, optimise_fts
 
@@ -119,6 +120,7 @@ def generate(path: Path, n_quotes: int, quotes_per_doc: int = 50, seed: int = 7)
             writer.write(DocumentResult(document=document, quotes=quotes))
         with transaction(writer.conn):
             rebuild_speakers(writer.conn)
+            update_ledger(writer.conn)  # as `run` does (no claims here: nothing to key)
             writer.conn.execute("DELETE FROM store_meta WHERE key = 'derived_stale'")
         optimise_fts(writer.conn)  # one FTS segment, as `run` leaves it
         writer.conn.execute("ANALYZE")
