@@ -225,7 +225,7 @@ def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params
     ranked, window = _ranked_window(conn, target, where, params, window)
     if not ranked:
         return [], window
-    fts, base, extra_join = _FTS[target]
+    _, base, extra_join = _FTS[target]
     base_alias = base.split()[1]
     alias = _RECORD[target][0]
     fts_ids = sorted({hit["fts_rowid"] for hit in ranked})
@@ -284,7 +284,7 @@ def search(
     limit: int = 20,
     highlight: tuple[str, str] = ("**", "**"),
     rank_window: int | None = RANK_WINDOW,
-) -> "Hits":
+) -> Hits:
     """Search the store.
 
     Parameters
