@@ -361,6 +361,8 @@ def search(
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before YYYY[-MM[-DD]].")] = None,
     source: Annotated[Optional[str], typer.Option(help="Carries a figure attributed to SOURCE (e.g. SNHR).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many results.")] = 20,
+    rank_all: Annotated[bool, typer.Option("--rank-all", help=(
+        "Rank every match, not only the 1,000 most recently stored (slower for common words)."))] = False,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     raw_csv: Annotated[bool, typer.Option("--raw-csv", help=_RAW_CSV_HELP)] = False,
     store: Annotated[Path, typer.Option(help="Store file, or a folder holding pipeline.sqlite.")] = _DEFAULT_STORE,
@@ -384,7 +386,7 @@ def search(
     try:
         hits = search_store(_store_path(store), query, target=target, speaker=speaker, org=org, theme=theme,
                             date_from=date_from, date_to=date_to, source=source, limit=limit,
-                            highlight=highlight)
+                            highlight=highlight, **({"rank_window": None} if rank_all else {}))
     except (SearchError, StoreError) as exc:
         _fail(exc)
     fields = _SEARCH_FIELDS[target]
@@ -399,6 +401,8 @@ def search(
             writer.writerow(safe_row(cells, raw=raw_csv))
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
+        if hits.window:  # a broad query: say what the ranking saw (docs/store.md, "Ranking")
+            title += f", best of the {hits.window:,} most recently stored matches (--rank-all: every match)"
         _stdout().print(search_table(hits, target, title))
 
 

@@ -118,12 +118,16 @@ def _record_table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
+# how the full-text indexes split and stem words (search's scratch index of hits uses it too)
+FTS_TOKENIZE = "porter unicode61"
+
+
 def _fts_ddl(table: str) -> list[str]:
     # content="..." in DOUBLE quotes: Datasette only detects the FTS table of a table that way
     fts = f"{table}_fts"
     return [
         f'CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(text, content="{table}", '
-        f'tokenize="porter unicode61")',
+        f'tokenize="{FTS_TOKENIZE}")',
         f"CREATE TRIGGER IF NOT EXISTS {table}_fts_insert AFTER INSERT ON {table} BEGIN "
         f"INSERT INTO {fts}(rowid, text) VALUES (new.rowid, new.text); END",
         f"CREATE TRIGGER IF NOT EXISTS {table}_fts_delete AFTER DELETE ON {table} BEGIN "

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.records import RECORD_TYPES, THEMES, is_iso_date
 from pipeline.store.db import open_store
+from pipeline.store.schema import FTS_TOKENIZE
 
 TARGETS = tuple(table for table, rt in RECORD_TYPES.items() if rt.searchable)
 SNIPPET_TOKENS = 20  # words of context in a snippet
@@ -132,39 +133,141 @@ def _filters(target: str, *, speaker, org, theme, date_from, date_to, source) ->
     return where, params
 
 
-def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params: dict, columns: str) -> list:
-    """Full-text hits in bm25 order, in two steps.
+class Hits(list):
+    """Search results (a list of dicts) and ``window``: how many of the most recently stored
+    matches they were ranked among, or None when every match was ranked."""
 
-    Ranking must score every matching row; the first step does only that (joining the record
-    and document rows only when a filter needs them) and keeps the best ``limit``. The second
-    fetches the columns and builds the snippet for those few rows alone: a snippet tokenizes
-    the whole text, too dear to do for every match of a common word.
+    def __init__(self, hits=(), window: int | None = None):
+        super().__init__(hits)
+        self.window = window
+
+
+# Broad queries: bm25 ranks only the RANK_WINDOW most recently stored matches (docs/store.md, "Ranking")
+RANK_WINDOW = 1_000
+WINDOW_GROWTH = 10  # a window in which fewer than `limit` records pass the filters grows tenfold
+ROWS_PER_FETCH = 500  # hits whose columns and snippets are read at a time (SQLite caps a statement's parameters)
+
+
+def _ranked_window(conn: sqlite3.Connection, target: str, where: list[str], params: dict,
+                   window: int | None) -> tuple[list, int | None]:
+    """The best ``limit`` (fts rowid, record rowid, score) among the ``window`` most recently stored
+    full-text matches that pass the filters, and the window used (None: every match).
+
+    bm25 must score every row it ranks, and FTS5 reads matches in rowid order, newest first when
+    asked: the window bounds the rows scored (a common word matches 100,000 quotes at a million),
+    while a query with fewer matches than the window ranks them all, as it always did. The scores
+    are FTS5's own, with the statistics of the whole index. When fewer than ``limit`` records of
+    the window pass the filters, the window grows tenfold, until it holds every match.
     """
+    fts, base, extra_join = _FTS[target]
+    if extra_join:
+        return _ranked_window_joined(conn, target, where, params, window)
+    base_alias = base.split()[1]
+    alias = _RECORD[target][0]
+    # one row per match, newest first; the filters are checked inside the window and bm25 (the
+    # dear part) computed only for the records they keep
+    keep = " AND ".join(f"({w})" for w in where) or "1"
+    joins = (f" JOIN {base} ON {base_alias}.rowid = {fts}.rowid JOIN documents d ON d.doc_id = {alias}.doc_id"
+             if where else "")
+    sql = (f"SELECT {fts}.rowid, CASE WHEN {keep} THEN bm25({fts}) END FROM {fts}{joins} "
+           f"WHERE {fts} MATCH :query ORDER BY {fts}.rowid DESC LIMIT :window")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a window is thousands of rows
+    while True:
+        size = MAX_LIMIT if window is None else window
+        in_window = cursor.execute(sql, {**params, "window": size}).fetchall()
+        # the best first; ties in stored order, as a full ranking returned them
+        best = sorted((score, rowid) for rowid, score in in_window if score is not None)[:params["limit"]]
+        rows = [{"fts_rowid": rowid, "record_rowid": None, "score": score} for score, rowid in best]
+        if len(in_window) < size:  # the window held every match
+            return rows, None
+        if len(rows) >= params["limit"]:
+            return rows, window
+        window = window * WINDOW_GROWTH if window < MAX_LIMIT // WINDOW_GROWTH else None
+
+
+def _ranked_window_joined(conn: sqlite3.Connection, target: str, where: list[str], params: dict,
+                          window: int | None) -> tuple[list, int | None]:
+    """:func:`_ranked_window` for claims, several or none to a matching sentence: the window
+    holds sentences, whose claims are then joined and filtered."""
     fts, base, extra_join = _FTS[target]
     base_alias = base.split()[1]
     alias = _RECORD[target][0]
-    record_rowid = f"{alias}.rowid" if extra_join else "NULL"
-    if where or extra_join:
-        rank_sql = (f"SELECT {fts}.rowid AS fts_rowid, {record_rowid} AS record_rowid, bm25({fts}) AS score "
-                    f"FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
-                    f"JOIN documents d ON d.doc_id = {alias}.doc_id "
-                    f"WHERE {fts} MATCH :query {''.join(' AND ' + w for w in where)} "
-                    f"ORDER BY score LIMIT :limit")
-    else:
-        rank_sql = (f"SELECT rowid AS fts_rowid, NULL AS record_rowid, bm25({fts}) AS score FROM {fts} "
-                    f"WHERE {fts} MATCH :query ORDER BY score LIMIT :limit")
-    ranked = conn.execute(rank_sql, params).fetchall()
-    row_sql = (f"SELECT {columns}, snippet({fts}, 0, :hl_open, :hl_close, '…', {SNIPPET_TOKENS}) AS snippet, "
-               f":score AS score FROM {fts} JOIN {base} ON {base_alias}.rowid = {fts}.rowid{extra_join} "
-               f"JOIN documents d ON d.doc_id = {alias}.doc_id "
-               f"WHERE {fts} MATCH :query AND {fts}.rowid = :fts_rowid"
-               + (f" AND {alias}.rowid = :record_rowid" if extra_join else ""))
+    # one statement: the window (its size comes back as the last row), then the best of it; ties
+    # in stored order (as a full ranking returned them), so that the order never depends on the plan
+    sql = (f"WITH win AS (SELECT rowid AS fts_rowid, bm25({fts}) AS score FROM {fts} WHERE {fts} MATCH :query "
+           f"ORDER BY rowid DESC LIMIT :window) "
+           f"SELECT * FROM (SELECT win.fts_rowid, {alias}.rowid AS record_rowid, win.score "
+           f"FROM win JOIN {base} ON {base_alias}.rowid = win.fts_rowid{extra_join} "
+           f"JOIN documents d ON d.doc_id = {alias}.doc_id {'WHERE ' + ' AND '.join(where) if where else ''} "
+           f"ORDER BY win.score, win.fts_rowid, record_rowid LIMIT :limit) "
+           f"UNION ALL SELECT NULL, NULL, count(*) FROM win")
+    while True:
+        size = MAX_LIMIT if window is None else window
+        rows = conn.execute(sql, {**params, "window": size}).fetchall()
+        in_window = rows.pop()[2]
+        if in_window < size:  # the window held every match
+            return rows, None
+        if len(rows) >= params["limit"]:
+            return rows, window
+        window = window * WINDOW_GROWTH if window < MAX_LIMIT // WINDOW_GROWTH else None
+
+
+def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params: dict, columns: str,
+                 window: int | None = RANK_WINDOW) -> tuple[list[dict], int | None]:
+    """Full-text hits in bm25 order (:func:`_ranked_window`) with their columns and snippets,
+    and the window they were ranked in (None: every match).
+
+    The columns are read by rowid, and the snippets (which tokenize the whole text, too dear to
+    build for every match of a common word) built for the ranked rows alone, by FTS5's own
+    ``snippet`` on a scratch index of their texts (:func:`_snippets`).
+    """
+    ranked, window = _ranked_window(conn, target, where, params, window)
+    if not ranked:
+        return [], window
+    _, base, extra_join = _FTS[target]
+    base_alias = base.split()[1]
+    alias = _RECORD[target][0]
+    fts_ids = sorted({hit["fts_rowid"] for hit in ranked})
+    fetched, snippets = {}, {}
+    for start in range(0, len(fts_ids), ROWS_PER_FETCH):
+        chunk = fts_ids[start:start + ROWS_PER_FETCH]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(
+                f"SELECT {columns}, {base_alias}.rowid AS _fts_rowid, "
+                f"{alias + '.rowid' if extra_join else 'NULL'} AS _record_rowid FROM {base}{extra_join} "
+                f"JOIN documents d ON d.doc_id = {alias}.doc_id WHERE {base_alias}.rowid IN ({marks})", chunk):
+            row = dict(row)
+            fetched[row.pop("_fts_rowid"), row.pop("_record_rowid")] = row
+        snippets.update(_snippets(conn, base, chunk, params))
     rows = []
     for hit in ranked:
-        values = {"query": params["query"], "hl_open": params["hl_open"], "hl_close": params["hl_close"],
-                  "fts_rowid": hit["fts_rowid"], "record_rowid": hit["record_rowid"], "score": hit["score"]}
-        rows.extend(conn.execute(row_sql, values).fetchall())
-    return rows
+        row = fetched[hit["fts_rowid"], hit["record_rowid"]]
+        row["snippet"], row["score"] = snippets.get(hit["fts_rowid"]), hit["score"]
+        rows.append(row)
+    return rows, window
+
+
+SCRATCH_FTS = "temp.search_snippets"  # per connection: the texts of the hits being shown
+
+
+def _snippets(conn: sqlite3.Connection, base: str, rowids: list[int], params: dict) -> dict[int, str]:
+    """FTS5 ``snippet`` of the rows ``rowids`` of ``base`` (``"quotes q"``) for the query.
+
+    Built on a scratch FTS5 table (same tokenizer, same column) holding only these texts: the
+    snippet is the one the store's index gives (it depends on the row's text and the query's
+    positions in it alone), but a prefix query (``extradit*``) merges the postings of a few
+    rows, not of the 100,000 quotes it matches in the store's index (3 ms at a million).
+    """
+    table = base.split()[0]
+    conn.execute(f'CREATE VIRTUAL TABLE IF NOT EXISTS {SCRATCH_FTS} USING fts5(text, tokenize="{FTS_TOKENIZE}")')
+    conn.execute(f"DELETE FROM {SCRATCH_FTS}")
+    conn.execute(f"INSERT INTO {SCRATCH_FTS}(rowid, text) SELECT rowid, text FROM {table} "
+                 f"WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids)
+    name = SCRATCH_FTS.split(".")[1]
+    return dict(conn.execute(
+        f"SELECT rowid, snippet({name}, 0, ?, ?, '…', {SNIPPET_TOKENS}) FROM {SCRATCH_FTS} WHERE {name} MATCH ?",
+        (params["hl_open"], params["hl_close"], params["query"])).fetchall())
 
 
 def search(
@@ -180,7 +283,8 @@ def search(
     source: str | None = None,
     limit: int = 20,
     highlight: tuple[str, str] = ("**", "**"),
-) -> list[dict[str, Any]]:
+    rank_window: int | None = RANK_WINDOW,
+) -> Hits:
     """Search the store.
 
     Parameters
@@ -201,12 +305,18 @@ def search(
         At most this many results.
     highlight : (str, str)
         Marks put around the matching words in ``snippet``.
+    rank_window : int or None
+        Rank the best matches among this many most recently stored matches of ``query``
+        (:data:`RANK_WINDOW`; widened tenfold while fewer than ``limit`` of them pass the
+        filters); None ranks every match, however many (docs/store.md, "Ranking").
 
     Returns
     -------
-    list of dict
-        One dict per hit: ids, offsets, text, speaker fields (quotes), claim fields (claims),
-        ``title``, ``published``, ``source_path``, ``snippet`` and ``score`` (bm25; lower is better).
+    Hits
+        A list with one dict per hit: ids, offsets, text, speaker fields (quotes), claim fields
+        (claims), ``title``, ``published``, ``source_path``, ``snippet`` and ``score`` (bm25; lower
+        is better); its ``window`` is the number of recent matches ranked, or None when every
+        match was.
 
     Raises
     ------
@@ -218,8 +328,11 @@ def search(
     if target == "documents":
         if speaker or source:
             raise SearchError("--speaker and --source apply to quotes, statements and claims, not documents")
-        return search_documents(store, query, org=org, theme=theme, date_from=date_from, date_to=date_to,
-                                limit=limit, highlight=highlight)
+        return Hits(search_documents(store, query, org=org, theme=theme, date_from=date_from, date_to=date_to,
+                                     limit=limit, highlight=highlight))
+    if rank_window is not None and not 1 <= int(rank_window) <= MAX_LIMIT:
+        raise SearchError(f"rank window {rank_window} is out of range: use 1 to {MAX_LIMIT}, or None")
+    window = None
     where, params = _filters(target, speaker=speaker, org=org, theme=theme, date_from=date_from,
                              date_to=date_to, source=source)
     alias = _RECORD[target][0]
@@ -232,7 +345,7 @@ def search(
     try:
         if query and query.strip():
             params.update(query=query, hl_open=highlight[0], hl_close=highlight[1])
-            rows = _ranked_hits(conn, target, where, params, columns)
+            rows, window = _ranked_hits(conn, target, where, params, columns, rank_window)
         else:
             sql = (f"SELECT {columns}, NULL AS snippet, NULL AS score FROM {from_records} "
                    f"JOIN documents d ON d.doc_id = {alias}.doc_id "
@@ -253,7 +366,7 @@ def search(
             conn.close()
     import json
 
-    hits = []
+    hits = Hits(window=window)
     for row in rows:
         hit = dict(row)
         hit["themes"] = json.loads(hit["themes"]) if hit.get("themes") else []
