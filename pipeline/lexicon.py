@@ -59,6 +59,8 @@ NON_SPEAKER_NOUNS = SOURCE_DOCUMENT_NOUNS | _words("documents", "non_speaker_nou
 STATEMENT_NOUNS = _words("documents", "statement_nouns")
 TEXT_CARRIER_NOUNS = _words("documents", "text_carrier_nouns")
 TITLE_CUES = _words("documents", "title_cues")
+SPEAKING_DOCUMENT_NOUNS = _words("documents", "speaking_document_nouns")
+EVIDENCE_VERBS = _words("documents", "evidence_verbs")
 
 # --- people --------------------------------------------------------------------------------------
 PERSON_PRONOUNS = _words("people", "person_pronouns")

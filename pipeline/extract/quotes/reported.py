@@ -28,6 +28,7 @@ from pipeline.extract.quotes.context import (
     entity_at,
 )
 from pipeline.extract.quotes.direct import is_headline
+from pipeline.extract.quotes.documents import according_to_source, document_speaker, is_document_noun
 from pipeline.extract.quotes.marks import LIST_MARKERS, QUOTE_PAIRS
 from pipeline.extract.quotes.speakers import (
     described_subject,
@@ -57,7 +58,8 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         verb = doc[verb_i]
         if ctx.inside_quote(verb.idx):
             continue
-        trailing = _trailing_attribution(ctx, verb)
+        # "Most of these children, she said, are in the camp" / "..., Gibson testified."
+        trailing = _inserted_cue(ctx, verb) or _trailing_attribution(ctx, verb)
         # the subject, also of a participle ("..., warning that ...") or a conjunct verb
         subject = trailing[2] if trailing else subject_of(verb)
         if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
@@ -95,9 +97,12 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         split = trailing[:2] if trailing else (None if parts else _split_off_clause(ctx, verb))
         if not parts and split is None:
             continue
-        speaker = speaker_from_token(ctx, subject) or described_subject(ctx, subject)
+        speaker = (document_speaker(ctx, subject) or speaker_from_token(ctx, subject)
+                   or described_subject(ctx, subject))
         if speaker is None or speaker.type is None:
             continue
+        if speaker.type == "DOCUMENT" and lemma in lex.EVIDENCE_VERBS:
+            continue  # "internal documents reveal that ...": evidence, not a statement
         if split is not None:
             first, last = split
         else:
@@ -130,7 +135,11 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             source_end = max(source_end, phrase_to_comma(pobj[0]).end - 1)
         if source_end + 3 < len(doc) and doc[source_end + 1].text == "(" and doc[source_end + 3].text == ")":
             source_end += 3
-        speaker = speaker_from_source(ctx, pobj[0])
+        # "according to the first reports from the ground": a document with no author speaks
+        if is_document_noun(pobj[0], lex.SOURCE_DOCUMENT_NOUNS | lex.SPEAKING_DOCUMENT_NOUNS):
+            speaker = according_to_source(ctx, pobj[0])
+        else:
+            speaker = speaker_from_source(ctx, pobj[0])
         if speaker is None:
             continue
         sent = doc[start].sent
@@ -141,6 +150,31 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             continue
         out.append(_reported(ctx, first, last, speaker, "according to", CONF_ACCORDING_TO))
     return [item for item in out if item is not None]
+
+
+def _inserted_cue(ctx: Context, verb: Token) -> tuple[int, int, Token] | None:
+    """"<content>, he says, <content>": a cue set off by commas inside the reported clause.
+
+    The parser hangs such a cue on the clause as ``parataxis``. Returns the (first, last) tokens
+    of the clause, the cue included (it is part of the sentence as written), and the speaker
+    token; None unless there is reported content on both sides of the cue.
+    """
+    if verb.dep_ != "parataxis" or any(c.dep_ in ("ccomp", "dobj", "xcomp", "attr") for c in verb.children):
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or verb.lemma_.lower() not in lex.INDIRECT_VERBS:
+        return None
+    doc = ctx.doc
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if doc[left].text not in ",—–" and (left == 0 or doc[left - 1].text not in ",—–"):
+        return None  # not set off from the clause
+    clause = verb.head
+    first, last = clause.left_edge.i, clause.right_edge.i
+    before = [t for t in doc[first:left] if t.is_alpha]
+    after = [t for t in doc[right + 1 : last + 1] if t.is_alpha]
+    if len(before) < MIN_REPORTED_TOKENS or not after:
+        return None
+    return first, last, subject
 
 
 def _trailing_attribution(ctx: Context, verb: Token) -> tuple[int, int, Token] | None:
@@ -278,7 +312,8 @@ def add_reported_speech(ctx: Context, quotes: list[Quote]) -> None:
     emitted_starts = [start for start, _ in emitted]
     paragraph_starts = [start for start, _ in ctx.paragraphs]
     taken_until = -1
-    for quote, (start, end) in sorted(indirect_quotes(ctx), key=lambda item: item[1]):
+    # of two records of one clause, the cue verb's wins over "according to" (its document)
+    for quote, (start, end) in sorted(indirect_quotes(ctx), key=lambda item: (item[1], item[0].cue == "according to")):
         if start < taken_until:
             continue  # overlaps an earlier reported clause
         if is_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1):
