@@ -77,6 +77,7 @@ GROUP_NOUNS = _words("organisations", "group_nouns")
 ORG_NAME_WORDS = _words("organisations", "org_name_words")
 ORG_PREPOSITIONS = _words("organisations", "org_prepositions")
 ORG_BACKREF_NOUNS = GROUP_NOUNS | ORG_NAME_WORDS | _words("organisations", "backref_nouns")
+SPEAKING_BODY_NOUNS = _words("organisations", "speaking_body_nouns")
 
 # --- numbers -------------------------------------------------------------------------------------
 UNITS: dict[str, int] = _table("numbers", "units")

@@ -22,6 +22,7 @@ from pipeline.extract.attribution import (
 from pipeline.extract.quotes.context import (
     CONF_ACCORDING_TO,
     CONF_INDIRECT,
+    PENALTY_UNNAMED,
     WINDOW_TOKENS,
     Context,
     Speaker,
@@ -47,6 +48,12 @@ TRAILING_TAIL_TOKENS = 6  # ... and words after the verb ("today", "in a stateme
 MIN_REPORTED_TOKENS = 2  # shortest reported content kept ("condemned the readmission")
 
 
+HEADLINE_CUES = ("says", "say", "tells", "tell")  # "Witness says ...": the cue of a news headline
+
+
+HEADLINE_MAX_WORDS = 40  # a longer paragraph is text, whatever its last line looks like
+
+
 MIN_REPORTED_CHARS = 8  # ... and in characters, once cut before a quote it introduces
 
 
@@ -62,6 +69,12 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         trailing = _inserted_cue(ctx, verb) or _trailing_attribution(ctx, verb)
         # the subject, also of a participle ("..., warning that ...") or a conjunct verb
         subject = trailing[2] if trailing else subject_of(verb)
+        if not trailing and verb.dep_ == "acl" and verb.head.pos_ == "NOUN" and subject is not None \
+                and subject.i != verb.head.i and not is_document_noun(verb.head, lex.SOURCE_DOCUMENT_NOUNS
+                                                                      | lex.SPEAKING_DOCUMENT_NOUNS | lex.STATEMENT_NOUNS):
+            if verb.head.lemma_.lower() not in lex.SPEAKER_NOUNS:
+                continue  # "force against people calling for the release of ...": a description
+            subject = verb.head  # "a witness saying that ..."
         if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
             continue  # "His father was told": the listener, not the speaker
         if subject.dep_ == "nsubjpass" and subject.lower_ == "it":
@@ -97,8 +110,9 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         split = trailing[:2] if trailing else (None if parts else _split_off_clause(ctx, verb))
         if not parts and split is None:
             continue
-        speaker = (document_speaker(ctx, subject) or speaker_from_token(ctx, subject)
-                   or described_subject(ctx, subject))
+        speaker = (document_speaker(ctx, subject) or _capitalised_noun(ctx, subject)
+                   or speaker_from_token(ctx, subject) or described_subject(ctx, subject)
+                   or _unnamed_body(ctx, subject))
         if speaker is None or speaker.type is None:
             continue
         if speaker.type == "DOCUMENT" and lemma in lex.EVIDENCE_VERBS:
@@ -139,6 +153,9 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         if is_document_noun(pobj[0], lex.SOURCE_DOCUMENT_NOUNS | lex.SPEAKING_DOCUMENT_NOUNS):
             speaker = according_to_source(ctx, pobj[0])
         else:
+            evidence = [t for t in pobj[0].lefts if t.dep_ == "compound"] + [pobj[0]]
+            if any(t.pos_ == "NOUN" and t.lemma_.lower() in lex.NON_SPEAKER_NOUNS for t in evidence):
+                continue  # "according to video film taken at the time": evidence, no speaker
             speaker = speaker_from_source(ctx, pobj[0])
         if speaker is None:
             continue
@@ -150,6 +167,24 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             continue
         out.append(_reported(ctx, first, last, speaker, "according to", CONF_ACCORDING_TO))
     return [item for item in out if item is not None]
+
+
+def _capitalised_noun(ctx: Context, subject: Token) -> Speaker | None:
+    """ "Witness says ..." (a headline): a speaker noun tagged as a name is an unnamed speaker."""
+    if subject.pos_ != "PROPN" or subject.lower_ not in lex.SPEAKER_NOUNS or entity_at(ctx, subject) is not None:
+        return None
+    if any(t.pos_ == "PROPN" for t in subject.subtree if t.i != subject.i):
+        return None  # "Witness Ahmad Ali"
+    desc = ctx.doc[subject.left_edge.i : subject.i + 1]
+    return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
+
+
+def _unnamed_body(ctx: Context, subject: Token) -> Speaker | None:
+    """ "a fact-finding mission which in August concluded that": a body described, not named."""
+    if subject.pos_ != "NOUN" or subject.lemma_.lower() not in lex.SPEAKING_BODY_NOUNS:
+        return None
+    desc = ctx.doc[subject.left_edge.i : subject.i + 1]
+    return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
 
 
 def _inserted_cue(ctx: Context, verb: Token) -> tuple[int, int, Token] | None:
@@ -279,6 +314,13 @@ def _reported(ctx: Context, first: int, last: int, speaker: Speaker, cue: str, c
     return quote, (span.start_char, span.end_char)
 
 
+def _in_headline(ctx: Context, p_index: int) -> bool:
+    """A short line that does not end as a sentence; a long paragraph of a report that ends in
+    a page footer ("..., Amnesty International Report 2012") is no headline."""
+    start, end = ctx.paragraphs[p_index]
+    return is_headline(ctx, p_index) and ctx.text.count(" ", start, end) < HEADLINE_MAX_WORDS
+
+
 def introduces_quote(ctx: Context, end: int) -> bool:
     """Whether a reported clause ending at ``end`` is followed by ':' and a quote mark."""
     rest = ctx.text[end : end + 6].lstrip()
@@ -316,8 +358,11 @@ def add_reported_speech(ctx: Context, quotes: list[Quote]) -> None:
     for quote, (start, end) in sorted(indirect_quotes(ctx), key=lambda item: (item[1], item[0].cue == "according to")):
         if start < taken_until:
             continue  # overlaps an earlier reported clause
-        if is_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1):
+        if _in_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1) and not (
+                quote.cue.lower() in HEADLINE_CUES and quote.speaker_start is not None
+                and quote.speaker_start >= ctx.paragraphs[bisect.bisect_right(paragraph_starts, start) - 1][0]):
             continue  # "..., families of the disappeared warn": a headline, not a statement
+            # ("Witness says water surged inland": a headline that says who says it is kept)
         if introduces_quote(ctx, end):
             continue  # "X described the strike on 27 February:" + a quote: the topic of the quote
         if ctx.inside_quote(start) or overlaps_emitted(emitted, emitted_starts, start, end,
