@@ -55,7 +55,8 @@ REPORTING_VERBS = _words("speech", "reporting_verbs")
 
 # --- documents and other things that do not speak ---------------------------------------------
 SOURCE_DOCUMENT_NOUNS = _words("documents", "source_document_nouns")
-NON_SPEAKER_NOUNS = SOURCE_DOCUMENT_NOUNS | _words("documents", "non_speaker_nouns")
+EVIDENCE_NOUNS = _words("documents", "non_speaker_nouns")
+NON_SPEAKER_NOUNS = SOURCE_DOCUMENT_NOUNS | EVIDENCE_NOUNS
 STATEMENT_NOUNS = _words("documents", "statement_nouns")
 TEXT_CARRIER_NOUNS = _words("documents", "text_carrier_nouns")
 TITLE_CUES = _words("documents", "title_cues")

@@ -54,6 +54,9 @@ HEADLINE_CUES = ("says", "say", "tells", "tell")  # "Witness says ...": the cue 
 HEADLINE_MAX_WORDS = 40  # a longer paragraph is text, whatever its last line looks like
 
 
+NOBODY = ("none", "nobody", "nothing", "noone")
+
+
 MIN_REPORTED_CHARS = 8  # ... and in characters, once cut before a quote it introduces
 
 
@@ -77,6 +80,8 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             subject = verb.head  # "a witness saying that ..."
         if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
             continue  # "His father was told": the listener, not the speaker
+        if subject.lower_ in NOBODY:
+            continue  # "Reported killed: None reported": no speaker
         if subject.dep_ == "nsubjpass" and subject.lower_ == "it":
             continue  # "It was claimed that ...": nobody is named
         lemma = verb.lemma_.lower()
@@ -93,7 +98,9 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         parts = [] if trailing else [c for c in verb.children if c.dep_ in allowed
                                      and (c.dep_ != "ccomp" or c.pos_ != "ADJ"
                                           or any(m.dep_ == "mark" for m in c.children))
-                                     and not c.lower_.endswith(("self", "selves"))]  # "describes itself"
+                                     and not c.lower_.endswith(("self", "selves"))  # "describes itself"
+                                     and not any(m.lower_ == "whether" for m in c.children if m.dep_ == "mark")]
+        # ("determines whether it violates the rules": a question, not a finding)
         clauses = [c for c in parts if c.dep_ == "ccomp"]
         if len(clauses) > 1:  # "said A, a figure others agree is B": the parse's second ccomp
             parts = [c for c in parts if c.dep_ != "ccomp" or c.i == clauses[0].i]
@@ -154,12 +161,14 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             speaker = according_to_source(ctx, pobj[0])
         else:
             evidence = [t for t in pobj[0].lefts if t.dep_ == "compound"] + [pobj[0]]
-            if any(t.pos_ == "NOUN" and t.lemma_.lower() in lex.NON_SPEAKER_NOUNS for t in evidence):
+            if any(t.pos_ == "NOUN" and t.lemma_.lower() in lex.EVIDENCE_NOUNS for t in evidence):
                 continue  # "according to video film taken at the time": evidence, no speaker
             speaker = speaker_from_source(ctx, pobj[0])
         if speaker is None:
             continue
         sent = doc[start].sent
+        if sent.root.lemma_.lower() in lex.INDIRECT_VERBS and any(c.dep_ == "ccomp" for c in sent.root.children):
+            continue  # "X reveal that ..., according to the summons": the cue verb's record
         left = (sent.start, start - 1)
         right = (source_end + 1, sent.end - 1)
         first, last = max(left, right, key=lambda r: r[1] - r[0])
