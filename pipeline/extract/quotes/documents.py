@@ -89,8 +89,8 @@ def according_to_source(ctx: Context, pobj: Token) -> Speaker | None:
         if speaker is not None and speaker.type in ("PERSON", "ORG"):
             return speaker
     author = document_author(ctx, pobj)  # "its report" without a named subject: the pronoun's
-    if author is not None:
-        return author
+    if author is not None or any(c.dep_ == "poss" for c in pobj.children):
+        return author  # an author we could not resolve is not the document
     if not is_document_noun(pobj, lex.SPEAKING_DOCUMENT_NOUNS):
         compiler = [t for t in pobj.lefts if t.dep_ in ("compound", "amod", "nmod") and t.pos_ in ("NOUN", "PROPN")]
         if compiler:
