@@ -205,3 +205,34 @@ def _walk(node):
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value)
+
+
+# the reported clause before a quote, "We call on" + a list, the publisher's byline --------------
+
+
+def test_said_clause_before_a_colon_quote_is_a_statement(nlp):
+    text = ("Nour Abdallah, a spokesperson for the monitor, said the crossing was being used as a "
+            "bargaining chip:\n\n“For nine years, people here have depended on a vote in New York.”")
+    doc = nlp(text)
+    quotes = extract_quotes(doc, [Entity(e.start_char, e.end_char, e.text, e.label_, e.text) for e in doc.ents])
+    kinds = {q.text: q.kind for q in quotes}
+    assert kinds.get("the crossing was being used as a bargaining chip") == "indirect"
+    assert kinds.get("For nine years, people here have depended on a vote in New York.") == "direct"
+
+
+def test_described_topic_before_a_colon_quote_is_not_a_statement(reported):
+    text = ("Omar Haddad described the strike on the market in detail:\n\n"
+            "“The first missile hit the bakery and the second one hit the crowd.”")
+    assert reported(text) == []
+
+
+def test_we_call_on_and_a_list_of_demands(nlp):
+    text = ("Statement by the Hawran Rights Collective\n\nGovernment forces have besieged the old city for "
+            "two months.\n\nWe call on\n\n- the government and its allies to lift the siege;\n\n"
+            "- the UN to deliver medical supplies without delay.")
+    doc = nlp(text)
+    quotes = [q for q in doc._.quotes if q.kind == "indirect"]
+    assert len(quotes) == 1
+    q = quotes[0]
+    assert q.text.startswith("the government and its allies") and q.text.endswith("without delay")
+    assert (q.speaker, q.cue) == ("Hawran Rights Collective", "call on")

@@ -54,6 +54,9 @@ HEADLINE_CUES = ("says", "say", "tells", "tell")  # "Witness says ...": the cue 
 HEADLINE_MAX_WORDS = 40  # a longer paragraph is text, whatever its last line looks like
 
 
+CLAUSE_CUES = ("said", "says", "say", "stated", "states", "told", "tells", "warned", "warns", "added", "adds")
+
+
 NOBODY = ("none", "nobody", "nothing", "noone")
 
 
@@ -279,7 +282,7 @@ def _list_end(ctx: Context, last: int) -> int:
     nxt = last
     while nxt > 0 and doc[nxt].is_space:
         nxt -= 1  # the clause may already run to the colon and the line break
-    if doc[nxt].text != ":":
+    if doc[nxt].text != ":" and doc[nxt].lower_ not in ("on", "to"):
         nxt = last + 1
         while nxt < len(doc) and (doc[nxt].is_space or (doc[nxt].lower_ == "to" and nxt == last + 1)):
             nxt += 1  # "calls on states to:" - the infinitive marker is left dangling by the parse
@@ -306,8 +309,9 @@ def _list_end(ctx: Context, last: int) -> int:
 def _reported(ctx: Context, first: int, last: int, speaker: Speaker, cue: str, conf: float):
     doc = ctx.doc
     last = _list_end(ctx, last)
-    while first <= last and (doc[first].is_punct or doc[first].is_space or doc[first].dep_ == "mark"):
-        first += 1
+    while first <= last and (doc[first].is_punct or doc[first].is_space or doc[first].dep_ == "mark"
+                             or (doc[first].dep_ in ("prt", "prep") and first + 1 <= last and doc[first + 1].is_space)):
+        first += 1  # ("We call on" + a list: the particle of the cue is not content)
     while last >= first and (doc[last].is_punct or doc[last].is_space):
         last -= 1
     if last - first + 1 < MIN_REPORTED_TOKENS or not any(
@@ -325,8 +329,10 @@ def _reported(ctx: Context, first: int, last: int, speaker: Speaker, cue: str, c
 
 def _in_headline(ctx: Context, p_index: int) -> bool:
     """A short line that does not end as a sentence; a long paragraph of a report that ends in
-    a page footer ("..., Amnesty International Report 2012") is no headline."""
+    a page footer ("..., Amnesty International Report 2012") and a list item are no headline."""
     start, end = ctx.paragraphs[p_index]
+    if ctx.text.startswith(LIST_MARKERS, start):
+        return False  # an item of a list of demands
     return is_headline(ctx, p_index) and ctx.text.count(" ", start, end) < HEADLINE_MAX_WORDS
 
 
@@ -372,8 +378,9 @@ def add_reported_speech(ctx: Context, quotes: list[Quote]) -> None:
                 and quote.speaker_start >= ctx.paragraphs[bisect.bisect_right(paragraph_starts, start) - 1][0]):
             continue  # "..., families of the disappeared warn": a headline, not a statement
             # ("Witness says water surged inland": a headline that says who says it is kept)
-        if introduces_quote(ctx, end):
+        if introduces_quote(ctx, end) and quote.cue.lower() not in CLAUSE_CUES:
             continue  # "X described the strike on 27 February:" + a quote: the topic of the quote
+            # ("X said the crossing was used as a bargaining chip:" + a quote: a statement of its own)
         if ctx.inside_quote(start) or overlaps_emitted(emitted, emitted_starts, start, end,
                                                          strict=quote.cue == "according to"):
             continue  # the clause is mostly a quote reported as direct or mixed already
