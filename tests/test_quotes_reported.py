@@ -236,3 +236,12 @@ def test_we_call_on_and_a_list_of_demands(nlp):
     q = quotes[0]
     assert q.text.startswith("the government and its allies") and q.text.endswith("without delay")
     assert (q.speaker, q.cue) == ("Hawran Rights Collective", "call on")
+
+
+def test_content_first_with_a_long_tail_of_where_and_when(reported):
+    text = ("Between December and March, at least 84 health facilities in Idlib were damaged by airstrikes, "
+            "the Northwest Syria Health Alliance said in its report “Nowhere Safe to Heal”, published today.")
+    q = one(reported(text), "Between December and March, at least 84 health facilities in Idlib were damaged by "
+                            "airstrikes")
+    assert q.cue == "said" and q.speaker.removeprefix("the ") == "Northwest Syria Health Alliance"
+

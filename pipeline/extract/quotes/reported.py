@@ -45,6 +45,9 @@ TRAILING_MAX_TOKENS = 12  # "..., the Forum said today." : longest speaker phras
 TRAILING_TAIL_TOKENS = 6  # ... and words after the verb ("today", "in a statement", ".")
 
 
+TRAILING_LONG_TAIL_TOKENS = 20  # ... or more, when they only say where and when it was said
+
+
 MIN_REPORTED_TOKENS = 2  # shortest reported content kept ("condemned the readmission")
 
 
@@ -239,8 +242,12 @@ def trailing_attribution_in(doc: Doc, text: str, verb: Token) -> tuple[int, int,
         return None  # the parse already links the clause, or the verb has its own object
     sent = verb.sent
     after = [t for t in doc[verb.i + 1 : sent.end] if not t.is_space]
-    if not after or after[-1].text not in ".!?" or len(after) > TRAILING_TAIL_TOKENS:
+    if not after or after[-1].text not in ".!?" or len(after) > TRAILING_LONG_TAIL_TOKENS:
         return None
+    if len(after) > TRAILING_TAIL_TOKENS and not all(
+            c.dep_ in ("prep", "advmod", "npadvmod", "punct") or (c.dep_ == "advcl" and c.tag_ == "VBN")
+            for c in verb.rights):
+        return None  # a longer tail only of where and when: "said in its report “…”, published today."
     k = verb.i - 1
     while k > sent.start and doc[k].text != "," and verb.i - k <= TRAILING_MAX_TOKENS:
         token = doc[k]
