@@ -245,3 +245,8 @@ def test_content_first_with_a_long_tail_of_where_and_when(reported):
                             "airstrikes")
     assert q.cue == "said" and q.speaker.removeprefix("the ") == "Northwest Syria Health Alliance"
 
+
+
+def test_participle_of_a_speaker_noun_without_content_is_no_record(reported):
+    text = "Rami Saleh, a citizen journalist reporting from Homs, died from shrapnel wounds in February."
+    assert reported(text) == []

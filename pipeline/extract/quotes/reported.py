@@ -83,6 +83,8 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
                                                                       | lex.SPEAKING_DOCUMENT_NOUNS | lex.STATEMENT_NOUNS):
             if verb.head.lemma_.lower() not in lex.SPEAKER_NOUNS:
                 continue  # "force against people calling for the release of ...": a description
+            if not any(c.dep_ in lex.INDIRECT_VERBS[verb.lemma_.lower()] for c in verb.children):
+                continue  # "a journalist reporting from Homs": no reported content of its own
             subject = verb.head  # "a witness saying that ..."
         if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
             continue  # "His father was told": the listener, not the speaker
@@ -100,9 +102,10 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         if lex.CHARACTERISING.get(lemma) in {c.lower_ for c in verb.children if c.dep_ == "prep"} and not any(
                 c.dep_ == "ccomp" for c in verb.children):
             continue
-        # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech
+        # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech,
+        # nor does a name the parse hung as a clause ("a journalist reporting from Homs, Rami …")
         parts = [] if trailing else [c for c in verb.children if c.dep_ in allowed
-                                     and (c.dep_ != "ccomp" or c.pos_ != "ADJ"
+                                     and (c.dep_ != "ccomp" or c.pos_ not in ("ADJ", "PROPN")
                                           or any(m.dep_ == "mark" for m in c.children))
                                      and not c.lower_.endswith(("self", "selves"))  # "describes itself"
                                      and not any(m.lower_ == "whether" for m in c.children if m.dep_ == "mark")]
@@ -244,9 +247,9 @@ def trailing_attribution_in(doc: Doc, text: str, verb: Token) -> tuple[int, int,
     after = [t for t in doc[verb.i + 1 : sent.end] if not t.is_space]
     if not after or after[-1].text not in ".!?" or len(after) > TRAILING_LONG_TAIL_TOKENS:
         return None
-    if len(after) > TRAILING_TAIL_TOKENS and not all(
+    if len(after) > TRAILING_TAIL_TOKENS and (len(after) < 2 or verb.right_edge.i < after[-2].i or not all(
             c.dep_ in ("prep", "advmod", "npadvmod", "punct") or (c.dep_ == "advcl" and c.tag_ == "VBN")
-            for c in verb.rights):
+            for c in verb.rights)):
         return None  # a longer tail only of where and when: "said in its report “…”, published today."
     k = verb.i - 1
     while k > sent.start and doc[k].text != "," and verb.i - k <= TRAILING_MAX_TOKENS:
