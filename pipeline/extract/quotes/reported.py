@@ -1,8 +1,11 @@
-"""Reported speech: "X said that ...", "X urged Y to ...", "..., X said.", "according to X, ...".
+"""Reported speech: "X said that ...", "X urged Y to ...", "..., X said.", "A, he says, B",
+"the report found that ...", "according to X, ...".
 
 Cue verbs (:data:`pipeline.lexicon.INDIRECT_VERBS`, with the dependency labels of what they may
-report) and their subjects give the records; a clause the parser cut off as a sentence of its
-own, a list of demands after "calls on ... to:" and a trailing attribution are recovered.
+report; findings verbs of courts and reports among them) and their subjects give the records
+(documents as speakers: :mod:`pipeline.extract.quotes.documents`); a clause the parser cut off as
+a sentence of its own, a list of demands after "calls on ... to:", a trailing attribution and a
+cue set off inside its clause are recovered.
 :func:`add_reported_speech` keeps those that are not already direct or mixed quotes.
 """
 from __future__ import annotations
@@ -29,7 +32,11 @@ from pipeline.extract.quotes.context import (
     entity_at,
 )
 from pipeline.extract.quotes.direct import is_headline
-from pipeline.extract.quotes.documents import according_to_source, document_speaker, is_document_noun
+from pipeline.extract.quotes.documents import (
+    according_to_source,
+    document_speaker,
+    is_document_noun,
+)
 from pipeline.extract.quotes.marks import LIST_MARKERS, QUOTE_PAIRS
 from pipeline.extract.quotes.speakers import (
     described_subject,
