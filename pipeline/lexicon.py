@@ -56,10 +56,13 @@ REPORTING_VERBS = _words("speech", "reporting_verbs")
 
 # --- documents and other things that do not speak ---------------------------------------------
 SOURCE_DOCUMENT_NOUNS = _words("documents", "source_document_nouns")
-NON_SPEAKER_NOUNS = SOURCE_DOCUMENT_NOUNS | _words("documents", "non_speaker_nouns")
+EVIDENCE_NOUNS = _words("documents", "non_speaker_nouns")
+NON_SPEAKER_NOUNS = SOURCE_DOCUMENT_NOUNS | EVIDENCE_NOUNS
 STATEMENT_NOUNS = _words("documents", "statement_nouns")
 TEXT_CARRIER_NOUNS = _words("documents", "text_carrier_nouns")
 TITLE_CUES = _words("documents", "title_cues")
+SPEAKING_DOCUMENT_NOUNS = _words("documents", "speaking_document_nouns")
+EVIDENCE_VERBS = _words("documents", "evidence_verbs")
 
 # --- people --------------------------------------------------------------------------------------
 PERSON_PRONOUNS = _words("people", "person_pronouns")
@@ -76,6 +79,7 @@ GROUP_NOUNS = _words("organisations", "group_nouns")
 ORG_NAME_WORDS = _words("organisations", "org_name_words")
 ORG_PREPOSITIONS = _words("organisations", "org_prepositions")
 ORG_BACKREF_NOUNS = GROUP_NOUNS | ORG_NAME_WORDS | _words("organisations", "backref_nouns")
+SPEAKING_BODY_NOUNS = _words("organisations", "speaking_body_nouns")
 
 # --- numbers -------------------------------------------------------------------------------------
 UNITS: dict[str, int] = _table("numbers", "units")

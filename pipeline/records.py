@@ -168,7 +168,7 @@ class Quote:
     end: int
     text: str
     speaker: str | None = None
-    speaker_type: str | None = None  # PERSON | ORG | UNNAMED | None
+    speaker_type: str | None = None  # PERSON | ORG | UNNAMED | DOCUMENT ("the report found") | None
     speaker_role: str | None = None
     speaker_org: str | None = None
     speaker_start: int | None = None

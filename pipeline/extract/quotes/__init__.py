@@ -5,6 +5,7 @@ One module per concern:
 - :mod:`~pipeline.extract.quotes.marks`: quote marks and their pairing (pure text functions);
 - :mod:`~pipeline.extract.quotes.direct`: attributing quoted spans (direct and mixed quotes);
 - :mod:`~pipeline.extract.quotes.reported`: reported speech;
+- :mod:`~pipeline.extract.quotes.documents`: documents as speakers ("the report found");
 - :mod:`~pipeline.extract.quotes.speakers` and :mod:`~pipeline.extract.quotes.coreference`:
   speaker resolution (names, roles, organisations, pronouns, gender, back-references);
 - :mod:`~pipeline.extract.quotes.publisher`: the publisher for "we", acronym speakers;

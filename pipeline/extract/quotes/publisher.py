@@ -20,11 +20,18 @@ from pipeline.records import Entity, Quote
 PUBLISHER_PARAGRAPHS = 6  # opening paragraphs searched for the publisher speaking
 
 
+BYLINE_NOUNS = ("statement", "declaration", "communique", "communiqué", "release", "briefing", "submission")
+
+
+BYLINE_MAX_WORDS = 8  # "Statement by <organisation>": a line of a name, not a sentence
+
+
 def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
     """The publishing organisation when the metadata does not name it, for "we"/"our".
 
-    An "About (the) X" section names it; otherwise the first organisation that speaks ("X said
-    today", "X calls on") in the opening paragraphs of the release.
+    An "About (the) X" section names it; else a byline in the opening paragraphs ("Statement by
+    the X Collective"); otherwise the first organisation that speaks ("X said today", "X calls
+    on") in the opening paragraphs of the release.
     """
     text = doc_text(doc)
     orgs = {e.canonical.lower(): e.canonical for e in entities if e.label == "ORG"}
@@ -36,6 +43,14 @@ def guess_publisher(doc: Doc, entities: list[Entity]) -> str | None:
             if name.lower() in orgs:
                 return orgs[name.lower()]
     opening = paragraphs[:PUBLISHER_PARAGRAPHS]
+    for start, end in opening:
+        # a byline of the release: "Statement by the Hawran Rights Collective"
+        words = text[start:end].split(" ", 2)
+        if len(words) == 3 and words[1] in ("by", "of", "from") and words[0].lower() in BYLINE_NOUNS \
+                and len(words[2].split()) <= BYLINE_MAX_WORDS:
+            name = strip_det(words[2].rstrip(" ."))
+            if name.lower() in orgs:
+                return orgs[name.lower()]
     limit = opening[-1][1] if opening else 0
     for token in doc:
         if token.idx >= limit:

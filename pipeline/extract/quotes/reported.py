@@ -1,8 +1,11 @@
-"""Reported speech: "X said that ...", "X urged Y to ...", "..., X said.", "according to X, ...".
+"""Reported speech: "X said that ...", "X urged Y to ...", "..., X said.", "A, he says, B",
+"the report found that ...", "according to X, ...".
 
 Cue verbs (:data:`pipeline.lexicon.INDIRECT_VERBS`, with the dependency labels of what they may
-report) and their subjects give the records; a clause the parser cut off as a sentence of its
-own, a list of demands after "calls on ... to:" and a trailing attribution are recovered.
+report; findings verbs of courts and reports among them) and their subjects give the records
+(documents as speakers: :mod:`pipeline.extract.quotes.documents`); a clause the parser cut off as
+a sentence of its own, a list of demands after "calls on ... to:", a trailing attribution and a
+cue set off inside its clause are recovered.
 :func:`add_reported_speech` keeps those that are not already direct or mixed quotes.
 """
 from __future__ import annotations
@@ -22,12 +25,18 @@ from pipeline.extract.attribution import (
 from pipeline.extract.quotes.context import (
     CONF_ACCORDING_TO,
     CONF_INDIRECT,
+    PENALTY_UNNAMED,
     WINDOW_TOKENS,
     Context,
     Speaker,
     entity_at,
 )
 from pipeline.extract.quotes.direct import is_headline
+from pipeline.extract.quotes.documents import (
+    according_to_source,
+    document_speaker,
+    is_document_noun,
+)
 from pipeline.extract.quotes.marks import LIST_MARKERS, QUOTE_PAIRS
 from pipeline.extract.quotes.speakers import (
     described_subject,
@@ -43,7 +52,22 @@ TRAILING_MAX_TOKENS = 12  # "..., the Forum said today." : longest speaker phras
 TRAILING_TAIL_TOKENS = 6  # ... and words after the verb ("today", "in a statement", ".")
 
 
+TRAILING_LONG_TAIL_TOKENS = 20  # ... or more, when they only say where and when it was said
+
+
 MIN_REPORTED_TOKENS = 2  # shortest reported content kept ("condemned the readmission")
+
+
+HEADLINE_CUES = ("says", "say", "tells", "tell")  # "Witness says ...": the cue of a news headline
+
+
+HEADLINE_MAX_WORDS = 40  # a longer paragraph is text, whatever its last line looks like
+
+
+CLAUSE_CUES = ("said", "says", "say", "stated", "states", "told", "tells", "warned", "warns", "added", "adds")
+
+
+NOBODY = ("none", "nobody", "nothing", "noone")
 
 
 MIN_REPORTED_CHARS = 8  # ... and in characters, once cut before a quote it introduces
@@ -57,11 +81,22 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         verb = doc[verb_i]
         if ctx.inside_quote(verb.idx):
             continue
-        trailing = _trailing_attribution(ctx, verb)
+        # "Most of these children, she said, are in the camp" / "..., Gibson testified."
+        trailing = _inserted_cue(ctx, verb) or _trailing_attribution(ctx, verb)
         # the subject, also of a participle ("..., warning that ...") or a conjunct verb
         subject = trailing[2] if trailing else subject_of(verb)
+        if not trailing and verb.dep_ == "acl" and verb.head.pos_ == "NOUN" and subject is not None \
+                and subject.i != verb.head.i and not is_document_noun(verb.head, lex.SOURCE_DOCUMENT_NOUNS
+                                                                      | lex.SPEAKING_DOCUMENT_NOUNS | lex.STATEMENT_NOUNS):
+            if verb.head.lemma_.lower() not in lex.SPEAKER_NOUNS:
+                continue  # "force against people calling for the release of ...": a description
+            if not any(c.dep_ in lex.INDIRECT_VERBS[verb.lemma_.lower()] for c in verb.children):
+                continue  # "a journalist reporting from Homs": no reported content of its own
+            subject = verb.head  # "a witness saying that ..."
         if subject is None or (subject.dep_ == "nsubjpass" and verb.lemma_.lower() in ("tell", "ask")):
             continue  # "His father was told": the listener, not the speaker
+        if subject.lower_ in NOBODY:
+            continue  # "Reported killed: None reported": no speaker
         if subject.dep_ == "nsubjpass" and subject.lower_ == "it":
             continue  # "It was claimed that ...": nobody is named
         lemma = verb.lemma_.lower()
@@ -74,11 +109,14 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         if lex.CHARACTERISING.get(lemma) in {c.lower_ for c in verb.children if c.dep_ == "prep"} and not any(
                 c.dep_ == "ccomp" for c in verb.children):
             continue
-        # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech
+        # a ccomp must be a clause: "declared the region “safe”" (an adjective) reports no speech,
+        # nor does a name the parse hung as a clause ("a journalist reporting from Homs, Rami …")
         parts = [] if trailing else [c for c in verb.children if c.dep_ in allowed
-                                     and (c.dep_ != "ccomp" or c.pos_ != "ADJ"
+                                     and (c.dep_ != "ccomp" or c.pos_ not in ("ADJ", "PROPN")
                                           or any(m.dep_ == "mark" for m in c.children))
-                                     and not c.lower_.endswith(("self", "selves"))]  # "describes itself"
+                                     and not c.lower_.endswith(("self", "selves"))  # "describes itself"
+                                     and not any(m.lower_ == "whether" for m in c.children if m.dep_ == "mark")]
+        # ("determines whether it violates the rules": a question, not a finding)
         clauses = [c for c in parts if c.dep_ == "ccomp"]
         if len(clauses) > 1:  # "said A, a figure others agree is B": the parse's second ccomp
             parts = [c for c in parts if c.dep_ != "ccomp" or c.i == clauses[0].i]
@@ -95,9 +133,13 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
         split = trailing[:2] if trailing else (None if parts else _split_off_clause(ctx, verb))
         if not parts and split is None:
             continue
-        speaker = speaker_from_token(ctx, subject) or described_subject(ctx, subject)
+        speaker = (document_speaker(ctx, subject) or _capitalised_noun(ctx, subject)
+                   or speaker_from_token(ctx, subject) or described_subject(ctx, subject)
+                   or _unnamed_body(ctx, subject))
         if speaker is None or speaker.type is None:
             continue
+        if speaker.type == "DOCUMENT" and lemma in lex.EVIDENCE_VERBS:
+            continue  # "internal documents reveal that ...": evidence, not a statement
         if split is not None:
             first, last = split
         else:
@@ -130,10 +172,19 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             source_end = max(source_end, phrase_to_comma(pobj[0]).end - 1)
         if source_end + 3 < len(doc) and doc[source_end + 1].text == "(" and doc[source_end + 3].text == ")":
             source_end += 3
-        speaker = speaker_from_source(ctx, pobj[0])
+        # "according to the first reports from the ground": a document with no author speaks
+        if is_document_noun(pobj[0], lex.SOURCE_DOCUMENT_NOUNS | lex.SPEAKING_DOCUMENT_NOUNS):
+            speaker = according_to_source(ctx, pobj[0])
+        else:
+            evidence = [t for t in pobj[0].lefts if t.dep_ == "compound"] + [pobj[0]]
+            if any(t.pos_ == "NOUN" and t.lemma_.lower() in lex.EVIDENCE_NOUNS for t in evidence):
+                continue  # "according to video film taken at the time": evidence, no speaker
+            speaker = speaker_from_source(ctx, pobj[0])
         if speaker is None:
             continue
         sent = doc[start].sent
+        if sent.root.lemma_.lower() in lex.INDIRECT_VERBS and any(c.dep_ == "ccomp" for c in sent.root.children):
+            continue  # "X reveal that ..., according to the summons": the cue verb's record
         left = (sent.start, start - 1)
         right = (source_end + 1, sent.end - 1)
         first, last = max(left, right, key=lambda r: r[1] - r[0])
@@ -141,6 +192,49 @@ def indirect_quotes(ctx: Context) -> list[tuple[Quote, tuple[int, int]]]:
             continue
         out.append(_reported(ctx, first, last, speaker, "according to", CONF_ACCORDING_TO))
     return [item for item in out if item is not None]
+
+
+def _capitalised_noun(ctx: Context, subject: Token) -> Speaker | None:
+    """ "Witness says ..." (a headline): a speaker noun tagged as a name is an unnamed speaker."""
+    if subject.pos_ != "PROPN" or subject.lower_ not in lex.SPEAKER_NOUNS or entity_at(ctx, subject) is not None:
+        return None
+    if any(t.pos_ == "PROPN" for t in subject.subtree if t.i != subject.i):
+        return None  # "Witness Ahmad Ali"
+    desc = ctx.doc[subject.left_edge.i : subject.i + 1]
+    return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
+
+
+def _unnamed_body(ctx: Context, subject: Token) -> Speaker | None:
+    """ "a fact-finding mission which in August concluded that": a body described, not named."""
+    if subject.pos_ != "NOUN" or subject.lemma_.lower() not in lex.SPEAKING_BODY_NOUNS:
+        return None
+    desc = ctx.doc[subject.left_edge.i : subject.i + 1]
+    return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
+
+
+def _inserted_cue(ctx: Context, verb: Token) -> tuple[int, int, Token] | None:
+    """"<content>, he says, <content>": a cue set off by commas inside the reported clause.
+
+    The parser hangs such a cue on the clause as ``parataxis``. Returns the (first, last) tokens
+    of the clause, the cue included (it is part of the sentence as written), and the speaker
+    token; None unless there is reported content on both sides of the cue.
+    """
+    if verb.dep_ != "parataxis" or any(c.dep_ in ("ccomp", "dobj", "xcomp", "attr") for c in verb.children):
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or verb.lemma_.lower() not in lex.INDIRECT_VERBS:
+        return None
+    doc = ctx.doc
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if doc[left].text not in ",—–" and (left == 0 or doc[left - 1].text not in ",—–"):
+        return None  # not set off from the clause
+    clause = verb.head
+    first, last = clause.left_edge.i, clause.right_edge.i
+    before = [t for t in doc[first:left] if t.is_alpha]
+    after = [t for t in doc[right + 1 : last + 1] if t.is_alpha]
+    if len(before) < MIN_REPORTED_TOKENS or not after:
+        return None
+    return first, last, subject
 
 
 def _trailing_attribution(ctx: Context, verb: Token) -> tuple[int, int, Token] | None:
@@ -158,8 +252,12 @@ def trailing_attribution_in(doc: Doc, text: str, verb: Token) -> tuple[int, int,
         return None  # the parse already links the clause, or the verb has its own object
     sent = verb.sent
     after = [t for t in doc[verb.i + 1 : sent.end] if not t.is_space]
-    if not after or after[-1].text not in ".!?" or len(after) > TRAILING_TAIL_TOKENS:
+    if not after or after[-1].text not in ".!?" or len(after) > TRAILING_LONG_TAIL_TOKENS:
         return None
+    if len(after) > TRAILING_TAIL_TOKENS and (len(after) < 2 or verb.right_edge.i < after[-2].i or not all(
+            c.dep_ in ("prep", "advmod", "npadvmod", "punct") or (c.dep_ == "advcl" and c.tag_ == "VBN")
+            for c in verb.rights)):
+        return None  # a longer tail only of where and when: "said in its report “…”, published today."
     k = verb.i - 1
     while k > sent.start and doc[k].text != "," and verb.i - k <= TRAILING_MAX_TOKENS:
         token = doc[k]
@@ -201,7 +299,7 @@ def _list_end(ctx: Context, last: int) -> int:
     nxt = last
     while nxt > 0 and doc[nxt].is_space:
         nxt -= 1  # the clause may already run to the colon and the line break
-    if doc[nxt].text != ":":
+    if doc[nxt].text != ":" and doc[nxt].lower_ not in ("on", "to"):
         nxt = last + 1
         while nxt < len(doc) and (doc[nxt].is_space or (doc[nxt].lower_ == "to" and nxt == last + 1)):
             nxt += 1  # "calls on states to:" - the infinitive marker is left dangling by the parse
@@ -228,8 +326,9 @@ def _list_end(ctx: Context, last: int) -> int:
 def _reported(ctx: Context, first: int, last: int, speaker: Speaker, cue: str, conf: float):
     doc = ctx.doc
     last = _list_end(ctx, last)
-    while first <= last and (doc[first].is_punct or doc[first].is_space or doc[first].dep_ == "mark"):
-        first += 1
+    while first <= last and (doc[first].is_punct or doc[first].is_space or doc[first].dep_ == "mark"
+                             or (doc[first].dep_ in ("prt", "prep") and first + 1 <= last and doc[first + 1].is_space)):
+        first += 1  # ("We call on" + a list: the particle of the cue is not content)
     while last >= first and (doc[last].is_punct or doc[last].is_space):
         last -= 1
     if last - first + 1 < MIN_REPORTED_TOKENS or not any(
@@ -243,6 +342,15 @@ def _reported(ctx: Context, first: int, last: int, speaker: Speaker, cue: str, c
         cue=cue, confidence=round(max(0.05, conf - speaker.penalty), 2),
     )
     return quote, (span.start_char, span.end_char)
+
+
+def _in_headline(ctx: Context, p_index: int) -> bool:
+    """A short line that does not end as a sentence; a long paragraph of a report that ends in
+    a page footer ("..., Amnesty International Report 2012") and a list item are no headline."""
+    start, end = ctx.paragraphs[p_index]
+    if ctx.text.startswith(LIST_MARKERS, start):
+        return False  # an item of a list of demands
+    return is_headline(ctx, p_index) and ctx.text.count(" ", start, end) < HEADLINE_MAX_WORDS
 
 
 def introduces_quote(ctx: Context, end: int) -> bool:
@@ -278,13 +386,18 @@ def add_reported_speech(ctx: Context, quotes: list[Quote]) -> None:
     emitted_starts = [start for start, _ in emitted]
     paragraph_starts = [start for start, _ in ctx.paragraphs]
     taken_until = -1
-    for quote, (start, end) in sorted(indirect_quotes(ctx), key=lambda item: item[1]):
+    # of two records of one clause, the cue verb's wins over "according to" (its document)
+    for quote, (start, end) in sorted(indirect_quotes(ctx), key=lambda item: (item[1], item[0].cue == "according to")):
         if start < taken_until:
             continue  # overlaps an earlier reported clause
-        if is_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1):
+        if _in_headline(ctx, bisect.bisect_right(paragraph_starts, start) - 1) and not (
+                quote.cue.lower() in HEADLINE_CUES and quote.speaker_start is not None
+                and quote.speaker_start >= ctx.paragraphs[bisect.bisect_right(paragraph_starts, start) - 1][0]):
             continue  # "..., families of the disappeared warn": a headline, not a statement
-        if introduces_quote(ctx, end):
+            # ("Witness says water surged inland": a headline that says who says it is kept)
+        if introduces_quote(ctx, end) and quote.cue.lower() not in CLAUSE_CUES:
             continue  # "X described the strike on 27 February:" + a quote: the topic of the quote
+            # ("X said the crossing was used as a bargaining chip:" + a quote: a statement of its own)
         if ctx.inside_quote(start) or overlaps_emitted(emitted, emitted_starts, start, end,
                                                          strict=quote.cue == "according to"):
             continue  # the clause is mostly a quote reported as direct or mixed already
