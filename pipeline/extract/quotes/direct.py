@@ -50,6 +50,7 @@ from pipeline.extract.quotes.marks import (
 )
 from pipeline.extract.quotes.speakers import (
     canonical,
+    is_title_dot,
     speaker_for_verb,
     speaker_from_source,
     speaker_from_token,
@@ -123,7 +124,7 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
     if not (content_tail in ",.!?…—–-:" or lead in (",", "—", "–")):
         return None
     for t in tokens:
-        if t.text in ".!?;" and t.i > tokens[0].i:
+        if t.text in ".!?;" and t.i > tokens[0].i and not is_title_dot(t):
             break
         if is_speech_verb(t):
             subject = subject_of(t)
@@ -137,7 +138,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
             if clause is not None:  # "... while conditions “are not yet in place”, as X stated."
                 return Attribution(speaker, cue_text(t), CONF_MIXED, kind="mixed", span=clause)
             return Attribution(speaker, cue_text(t), CONF_CUE_NAMED)
-        if t.pos_ == "VERB" or t.i - tokens[0].i > AFTER_CUE_MAX_TOKENS:
+        if (t.pos_ == "VERB" and t.dep_ != "amod") or t.i - tokens[0].i > AFTER_CUE_MAX_TOKENS:
+            # ("a smiling Clinton said": a verb modifying the speaker is no other clause)
             return None
     return None
 

@@ -310,6 +310,7 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
         speaker.type = speaker_type(ctx, name, label, None)
         if speaker.type == "PERSON":
             speaker = _describe_person(ctx, token, speaker)
+            speaker.role = speaker.role or title_role(ctx, start, name)
         return speaker
     if token.pos_ == "NOUN" and token.text.isupper() and len(token.text) >= 2 and token.text.isalpha():
         # an acronym the tagger took for a common noun ("CRRN urged"): the organisation it names
@@ -323,12 +324,15 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
                 speaker = Speaker(full, "PERSON", start=token.idx, end=token.idx + len(token))
                 fill_from_earlier(ctx, speaker)
                 return speaker
-        if lemma in lex.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
+        if (lemma in lex.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts)
+                and token.tag_ not in ("NNS", "NNPS")):  # "the three companies" are not one organisation
             found = _org_backref(ctx, token, lemma, token.idx)  # "the court", "the network"
             if found is None and lemma in lex.GROUP_NOUNS:
                 found = most_recent(ctx, token.idx, "ORG")
             if found:
                 return replace(found, start=token.left_edge.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
+            if lemma in lex.GROUP_NOUNS:
+                return _described(ctx, token)  # "the company said" with no company named before
         if lemma in lex.SPEAKER_NOUNS:
             named = definite_role(ctx, token)  # "the lawyer" after "lawyer Pieter Borms"
             if named is not None:
@@ -373,7 +377,7 @@ def _trim_role_words(name: str) -> str:
     """ "Lawyer Joris Vercraeye" -> "Joris Vercraeye"; "Roberto Benes Regional Director" ->
     "Roberto Benes" (a role run into the name by a missing comma)."""
     words = name.split()
-    while len(words) > 1 and words[0].lower().rstrip(".") in lex.ROLE_WORDS:
+    while len(words) > 1 and _is_title_word(words[0]):
         words = words[1:]
     # "Integration Mattias Tesfaye": the end of a role before a known first name
     given = next((k for k, w in enumerate(words)
@@ -385,6 +389,42 @@ def _trim_role_words(name: str) -> str:
             words = words[:k]
             break
     return " ".join(words)
+
+
+def _is_title_word(word: str) -> bool:
+    word = word.lower().rstrip(".")
+    return word in lex.ROLE_WORDS or word in lex.RANK_TITLES or word in lex.HONORIFICS
+
+
+def is_title_dot(token: Token) -> bool:
+    """The dot of "Lt." or "Mr." before a name ("“…,” Lt. Tom Wilkison said"): not a sentence end."""
+    doc = token.doc
+    if token.text != "." or token.i == 0 or token.i + 1 >= len(doc):
+        return False
+    word = doc[token.i - 1].lower_
+    return (word in lex.RANK_TITLES or word in lex.HONORIFICS) and doc[token.i + 1].text[:1].isupper()
+
+
+def title_role(ctx: Context, start: int, name: str) -> str | None:
+    """Ranks and role words written before a name: "Lt. Tom Wilkison" -> "Lieutenant",
+    "Regional Director Roberto Benes" -> "Regional Director"; honorifics (Mr., Dr.) are no role.
+
+    ``start`` is where the name's mention starts; the title may be inside the mention (the
+    recogniser ran it into the name) or just before it.
+    """
+    first = name.split()[0] if name else ""
+    inside = ctx.text[start : start + 60]
+    at = inside.find(first) if first else -1
+    before = ctx.text[max(0, start - 40) : start + max(at, 0)]
+    before = before.rsplit("\n", 1)[-1]
+    words = []
+    for word in reversed(before.split()):
+        bare = word.rstrip(".")
+        if not bare[:1].isupper() or not _is_title_word(bare):
+            break
+        words.append(bare)
+    role = [lex.RANK_TITLES.get(w.lower(), w) for w in reversed(words) if w.lower() not in lex.HONORIFICS]
+    return " ".join(role) or None
 
 
 def _org_backref(ctx: Context, token: Token, name: str, start: int) -> Speaker | None:
