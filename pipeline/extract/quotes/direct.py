@@ -51,6 +51,7 @@ from pipeline.extract.quotes.marks import (
 from pipeline.extract.quotes.speakers import (
     canonical,
     is_title_dot,
+    last_speaker_in,
     speaker_for_verb,
     speaker_from_source,
     speaker_from_token,
@@ -388,6 +389,9 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
         speaker = speaker_from_token(ctx, subject) if subject is not None else None
         if speaker is not None and speaker.type in ("PERSON", "ORG", "UNNAMED"):
             return Attribution(speaker, cue_text(root), CONF_PRECEDING_SPEECH_CLAUSE)
+    found = last_speaker_in(ctx, p_start, p_end)  # "X said ... . He met Y." + a quote paragraph
+    if found is not None:
+        return Attribution(found[0], cue_text(found[1]), CONF_FLOATING)
     return None
 
 

@@ -491,6 +491,37 @@ def speaker_for_verb(ctx: Context, verb: Token) -> Speaker | None:
     return None
 
 
+def last_speaker_in(ctx: Context, start: int, end: int) -> tuple[Speaker, Token] | None:
+    """The speaker of the last speech cue of the paragraph [start, end) and its verb, while
+    nobody else becomes the topic after it.
+
+    "The mayor, John Smith, said the town would rebuild. He met the governor." followed by a
+    quote paragraph with no cue: the quote is the mayor's (the conversation's current speaker),
+    not the governor's (the person mentioned last). A later sentence whose subject is another
+    named person ends the mayor's turn.
+    """
+    window = ctx.doc.char_span(start, end, alignment_mode="contract")
+    if window is None:
+        return None
+    for verb in reversed(window):
+        lemma = verb.lemma_.lower()
+        if verb.pos_ != "VERB" or (lemma not in lex.SPEECH_VERBS and lemma not in lex.INDIRECT_VERBS):
+            continue
+        if ctx.inside_quote(verb.idx) or not is_speech_verb(verb) and lemma not in lex.INDIRECT_VERBS:
+            continue
+        speaker = speaker_for_verb(ctx, verb)
+        if speaker is None or speaker.name is None or speaker.type not in ("PERSON", "ORG", "UNNAMED"):
+            return None
+        for sent in ctx.doc[verb.sent.end : window.end].sents:
+            subject = subject_of(sent.root) if sent.root.pos_ in ("VERB", "AUX") else None
+            if subject is not None and subject.pos_ == "PROPN":
+                other = speaker_from_token(ctx, subject)
+                if other is not None and other.name != speaker.name:
+                    return None  # another named person takes the floor
+        return speaker, verb
+    return None
+
+
 def speaker_from_source(ctx: Context, pobj: Token) -> Speaker | None:
     if pobj.pos_ == "NOUN" and (pobj.lemma_.lower() in lex.SOURCE_DOCUMENT_NOUNS
                                 or pobj.lower_ in lex.SOURCE_DOCUMENT_NOUNS):
