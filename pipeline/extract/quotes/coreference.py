@@ -197,6 +197,34 @@ def definite_role(ctx: Context, token: Token) -> Speaker | None:
     return None
 
 
+def role_reference(ctx: Context, token: Token) -> Speaker:
+    """ "the President said", "President:" -> the person introduced earlier with that role
+    ("President Joe Biden"); with none, the unnamed description ("the President"), never a
+    person called "President"."""
+    noun = token.lower_.rstrip(".")
+    i = bisect.bisect_left(ctx.mention_offsets, token.idx) - 1
+    stop = max(-1, i - LOOKBACK)
+    while i > stop:
+        mention = ctx.mentions[i]
+        name = mention.speaker.name or ""
+        if mention.speaker.type == "PERSON" and " " in name:
+            before = ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower()
+            if noun in before.split() or noun in (mention.speaker.role or "").lower().split():
+                return replace(mention.speaker, start=token.left_edge.idx, end=token.idx + len(token),
+                               penalty=PENALTY_PRONOUN)
+        i -= 1
+    start = token.left_edge.idx if token.left_edge.i < token.i else token.idx
+    return Speaker(ctx.text[start : token.idx + len(token)], "UNNAMED", start=start, end=token.idx + len(token),
+                   penalty=PENALTY_PRONOUN)
+
+
+def is_bare_role(name: str) -> bool:
+    """A one-word role used as a name: "President", "Minister" (not "Mr.")."""
+    word = name.lower().rstrip(".")
+    return (" " not in name and word not in lex.HONORIFICS
+            and (word in lex.ROLE_WORDS or word in lex.RANK_TITLES or word in lex.SPEAKER_NOUNS))
+
+
 def most_recent(ctx: Context, offset: int, want: str) -> Speaker | None:
     """Latest speaker or entity of type ``want`` (PERSON/ORG) mentioned before ``offset``."""
     best: Speaker | None = None

@@ -52,6 +52,7 @@ from pipeline.extract.quotes.speakers import (
     canonical,
     is_title_dot,
     last_speaker_in,
+    not_a_speaker,
     speaker_for_verb,
     speaker_from_source,
     speaker_from_token,
@@ -107,8 +108,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
         return None
     if tokens[0].text in DASHES:  # dash line
         rest = [t for t in tokens[1:] if t.text not in ".;"]
-        if not rest:
-            return None
+        if not rest or rest[0].lower_ in lex.CREDIT_WORDS:
+            return None  # "— Photo: John Smith": a credit, not a speaker
         line = doc[rest[0].i : rest[-1].i + 1]
         comma = next((t.i for t in line if t.text == ","), line.end)
         name_span = doc[line.start : comma]
@@ -294,7 +295,7 @@ def _colon_intro(ctx: Context, tokens: list[Token]) -> Attribution | None:
             return Attribution(speaker, "according to", CONF_ACCORDING_TO)
     root = tokens[-1].sent.root
     subject = subject_of(root) if root.pos_ in ("VERB", "AUX") else None
-    if subject is not None and subject.i >= tokens[0].i:
+    if subject is not None and subject.i >= tokens[0].i and not not_a_speaker(ctx, subject):
         speaker = speaker_from_token(ctx, subject)
         if speaker:
             return Attribution(speaker, ":", CONF_PREV_PARAGRAPH_CUE)
@@ -303,6 +304,8 @@ def _colon_intro(ctx: Context, tokens: list[Token]) -> Attribution | None:
         chain_end = first.i
         while chain_end + 1 < len(doc) and doc[chain_end + 1].pos_ == "PROPN":
             chain_end += 1
+        if not_a_speaker(ctx, doc[chain_end]):
+            return None  # "Closing Remarks:", "Aleppo:": a heading or a place
         speaker = speaker_from_token(ctx, doc[chain_end])
         if speaker:
             return Attribution(speaker, ":", CONF_PREV_PARAGRAPH_CUE)

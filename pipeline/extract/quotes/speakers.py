@@ -35,11 +35,13 @@ from pipeline.extract.quotes.coreference import (
     definite_role,
     fill_from_earlier,
     full_name,
+    is_bare_role,
     looks_like_personal_name,
     most_recent,
     person_gender,
     pronoun_gender,
     resolve_person_pronoun,
+    role_reference,
     speaker_gender,
 )
 
@@ -290,6 +292,8 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
             return None
         name = strip_det(name).split(" (")[0]  # "Africa CDC (Africa" : an acronym bracket
         name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": an entity run into a conjunction
+        if is_bare_role(name) and (ent is None or ent.label != "ORG"):
+            return role_reference(ctx, token)  # "the President said": who was introduced so
         if label in ("ORG", None) or " " not in name:
             org = _org_backref(ctx, token, name, start)
             if org is not None:
@@ -405,25 +409,58 @@ def is_title_dot(token: Token) -> bool:
     return (word in lex.RANK_TITLES or word in lex.HONORIFICS) and doc[token.i + 1].text[:1].isupper()
 
 
+def not_a_speaker(ctx: Context, token: Token) -> bool:
+    """A label before a colon or after a dash that names no speaker: a place ("Aleppo:"), a
+    heading ("Closing Remarks:") or a photo credit ("— Photo: John Smith")."""
+    ent = entity_at(ctx, token)
+    if ent is not None and ent.label in ("GPE", "LOC", "FAC"):
+        return True
+    line_start = ctx.text.rfind("\n", 0, token.idx) + 1
+    first_word = ctx.text[line_start : token.idx + len(token)].lstrip(" —–-").split(" ", 1)[0]
+    if first_word.strip(":").lower() in lex.CREDIT_WORDS or token.lower_ in lex.CREDIT_WORDS:
+        return True
+    chain = _name_tokens(token)
+    if any(t.lower_ in lex.HEADING_WORDS for t in chain):
+        return True  # "Closing Remarks", even when the recogniser calls it a person
+    if ent is not None or token.text.isupper():
+        return False  # a recognised name or an acronym
+    # no entity: a name only with a known first name
+    return not any(lex.gender_of_word(t.text, ("first_names",)) for t in chain)
+
+
 def title_role(ctx: Context, start: int, name: str) -> str | None:
     """Ranks and role words written before a name: "Lt. Tom Wilkison" -> "Lieutenant",
-    "Regional Director Roberto Benes" -> "Regional Director"; honorifics (Mr., Dr.) are no role.
+    "Russian Foreign Minister Sergey Lavrov" -> "Russian Foreign Minister"; honorifics (Mr.,
+    Dr.) are no role.
 
     ``start`` is where the name's mention starts; the title may be inside the mention (the
-    recogniser ran it into the name) or just before it.
+    recogniser ran it into the name) or just before it. The word next to the name must be a
+    role or rank word; capitalised words before it belong to the title ("Prime", "Foreign"),
+    except a sentence's first word ("Yesterday Minister X").
     """
     first = name.split()[0] if name else ""
-    inside = ctx.text[start : start + 60]
-    at = inside.find(first) if first else -1
-    before = ctx.text[max(0, start - 40) : start + max(at, 0)]
-    before = before.rsplit("\n", 1)[-1]
-    words = []
-    for word in reversed(before.split()):
-        bare = word.rstrip(".")
-        if not bare[:1].isupper() or not _is_title_word(bare):
+    at = ctx.text.find(first, start, start + 80) if first else -1
+    span = ctx.doc.char_span(at if at >= 0 else start, (at if at >= 0 else start) + 1, alignment_mode="expand")
+    if span is None:
+        return None
+    doc, i = ctx.doc, span.start - 1
+    words: list[Token] = []
+    while i >= 0 and len(words) < 5:
+        token = doc[i]
+        if token.text == "." and i > 0 and _is_title_word(doc[i - 1].text):
+            i -= 1
+            continue  # "Lt ." tokenised apart
+        bare = token.text.rstrip(".")
+        if not bare[:1].isupper() or token.is_punct or token.is_space or "\n" in token.whitespace_:
             break
-        words.append(bare)
-    role = [lex.RANK_TITLES.get(w.lower(), w) for w in reversed(words) if w.lower() not in lex.HONORIFICS]
+        if not words and not _is_title_word(bare):
+            return None  # the word next to the name must be a role: "Syria Geir Pedersen" is not
+        if words and not _is_title_word(bare) and token.is_sent_start:
+            break
+        words.append(token)
+        i -= 1
+    role = [lex.RANK_TITLES.get(t.lower_.rstrip("."), t.text) for t in reversed(words)
+            if t.lower_.rstrip(".") not in lex.HONORIFICS]
     return " ".join(role) or None
 
 
