@@ -211,7 +211,7 @@ def role_reference(ctx: Context, token: Token) -> Speaker:
             before = ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower()
             if noun in before.split() or noun in (mention.speaker.role or "").lower().split():
                 return replace(mention.speaker, start=token.left_edge.idx, end=token.idx + len(token),
-                               penalty=PENALTY_PRONOUN)
+                               role=mention.speaker.role or token.text, penalty=PENALTY_PRONOUN)
         i -= 1
     start = token.left_edge.idx if token.left_edge.i < token.i else token.idx
     return Speaker(ctx.text[start : token.idx + len(token)], "UNNAMED", start=start, end=token.idx + len(token),

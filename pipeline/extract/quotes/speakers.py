@@ -314,7 +314,8 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
         speaker.type = speaker_type(ctx, name, label, None)
         if speaker.type == "PERSON":
             speaker = _describe_person(ctx, token, speaker)
-            speaker.role = speaker.role or title_role(ctx, start, name)
+            role, org = title_role(ctx, start, name)
+            speaker.role, speaker.org = speaker.role or role, speaker.org or org
         return speaker
     if token.pos_ == "NOUN" and token.text.isupper() and len(token.text) >= 2 and token.text.isalpha():
         # an acronym the tagger took for a common noun ("CRRN urged"): the organisation it names
@@ -428,10 +429,11 @@ def not_a_speaker(ctx: Context, token: Token) -> bool:
     return not any(lex.gender_of_word(t.text, ("first_names",)) for t in chain)
 
 
-def title_role(ctx: Context, start: int, name: str) -> str | None:
+def title_role(ctx: Context, start: int, name: str) -> tuple[str | None, str | None]:
     """Ranks and role words written before a name: "Lt. Tom Wilkison" -> "Lieutenant",
     "Russian Foreign Minister Sergey Lavrov" -> "Russian Foreign Minister"; honorifics (Mr.,
-    Dr.) are no role.
+    Dr.) are no role. Returns the role and the organisation written before it ("UNHCR
+    spokesperson Jane Doe" -> "spokesperson", "UNHCR").
 
     ``start`` is where the name's mention starts; the title may be inside the mention (the
     recogniser ran it into the name) or just before it. The word next to the name must be a
@@ -442,7 +444,7 @@ def title_role(ctx: Context, start: int, name: str) -> str | None:
     at = ctx.text.find(first, start, start + 80) if first else -1
     span = ctx.doc.char_span(at if at >= 0 else start, (at if at >= 0 else start) + 1, alignment_mode="expand")
     if span is None:
-        return None
+        return None, None
     doc, i = ctx.doc, span.start - 1
     words: list[Token] = []
     while i >= 0 and len(words) < 5:
@@ -451,17 +453,26 @@ def title_role(ctx: Context, start: int, name: str) -> str | None:
             i -= 1
             continue  # "Lt ." tokenised apart
         bare = token.text.rstrip(".")
-        if not bare[:1].isupper() or token.is_punct or token.is_space or "\n" in token.whitespace_:
+        if token.is_punct or token.is_space or "\n" in token.whitespace_:
             break
-        if not words and not _is_title_word(bare):
-            return None  # the word next to the name must be a role: "Syria Geir Pedersen" is not
-        if words and not _is_title_word(bare) and token.is_sent_start:
+        if not bare[:1].isupper() and not (_is_title_word(bare) or token.lower_ in lex.SPEAKER_NOUNS):
+            break  # lower case: only a role noun ("UNHCR spokesperson Jane Doe")
+        if not words and not (_is_title_word(bare) or token.lower_ in lex.SPEAKER_NOUNS):
+            return None, None  # the word next to the name must be a role: not "Syria Geir Pedersen"
+        if (words and not _is_title_word(bare) and token.is_sent_start
+                and not (token.text.isupper() or label_of(ctx, token) == "ORG")):
             break
         words.append(token)
         i -= 1
-    role = [lex.RANK_TITLES.get(t.lower_.rstrip("."), t.text) for t in reversed(words)
+    words.reverse()
+    org = None
+    if len(words) > 1 and (words[0].text.isupper() or label_of(ctx, words[0]) == "ORG"):
+        org_words = [t for t in words if t.text.isupper() or label_of(ctx, t) == "ORG"]
+        org = " ".join(t.text for t in org_words)  # "UNHCR spokesperson": the organisation
+        words = words[len(org_words):]
+    role = [lex.RANK_TITLES.get(t.lower_.rstrip("."), t.text) for t in words
             if t.lower_.rstrip(".") not in lex.HONORIFICS]
-    return " ".join(role) or None
+    return (" ".join(role) or None), org
 
 
 def _org_backref(ctx: Context, token: Token, name: str, start: int) -> Speaker | None:
