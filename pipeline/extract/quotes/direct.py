@@ -50,15 +50,14 @@ from pipeline.extract.quotes.marks import (
 )
 from pipeline.extract.quotes.speakers import (
     canonical,
-    is_title_dot,
     last_speaker_in,
-    not_a_speaker,
     speaker_for_verb,
     speaker_from_source,
     speaker_from_token,
     speaker_type,
     split_role_org,
 )
+from pipeline.extract.quotes.titles import is_title_dot, not_a_speaker
 from pipeline.layout import ends_as_sentence, is_heading
 from pipeline.records import Quote
 
