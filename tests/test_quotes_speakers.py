@@ -188,3 +188,21 @@ def test_extract_quotes_without_entity_module(nlp):
     entities = [Entity(e.start_char, e.end_char, e.text, e.label_, e.text) for e in doc.ents]
     (q,) = extract_quotes(doc, entities)
     assert (q.speaker, q.speaker_role) == ("Tom Wilkison", "Lieutenant")
+
+
+def test_bare_role_must_match_the_whole_title(quotes_of):
+    text = ("Secretary General Irene Khan spoke in London on Monday. "
+            "The Attorney-General said that the detainees had no rights abroad.")
+    q = the(quotes_of(text), "the detainees had no rights")
+    assert q.speaker != "Irene Khan" and q.speaker_type == "UNNAMED"
+
+
+def test_role_with_a_complement_is_an_unnamed_description(quotes_of):
+    q = the(quotes_of("The army's Head of Public Relations condemned the killings on Monday."), "the killings")
+    assert (q.speaker, q.speaker_type) == ("The army's Head of Public Relations", "UNNAMED")
+
+
+def test_description_before_a_colon_is_still_a_speaker(quotes_of):
+    text = "Her husband mourned publicly, writing: “I have lost my wife, my love and the mother of my children.”"
+    q = the(quotes_of(text), "I have lost my wife")
+    assert (q.speaker, q.speaker_type) == ("Her husband", "UNNAMED")

@@ -201,15 +201,16 @@ def role_reference(ctx: Context, token: Token) -> Speaker:
     """ "the President said", "President:" -> the person introduced earlier with that role
     ("President Joe Biden"); with none, the unnamed description ("the President"), never a
     person called "President"."""
-    noun = token.lower_.rstrip(".")
+    first = next((t for t in ctx.doc[token.left_edge.i : token.i + 1] if t.pos_ != "DET"), token)
+    title = " ".join(ctx.text[first.idx : token.idx + len(token)].lower().split())  # "attorney-general"
     i = bisect.bisect_left(ctx.mention_offsets, token.idx) - 1
     stop = max(-1, i - LOOKBACK)
     while i > stop:
         mention = ctx.mentions[i]
         name = mention.speaker.name or ""
         if mention.speaker.type == "PERSON" and " " in name:
-            before = ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower()
-            if noun in before.split() or noun in (mention.speaker.role or "").lower().split():
+            before = " ".join(ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower().split())
+            if before.endswith(title) or title == (mention.speaker.role or "").lower():
                 return replace(mention.speaker, start=token.left_edge.idx, end=token.idx + len(token),
                                role=mention.speaker.role or token.text, penalty=PENALTY_PRONOUN)
         i -= 1

@@ -264,8 +264,9 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
             # "Oxfam's humanitarian lead Rania Haddad", "The UN Secretary-General, António Guterres,"
             speaker = speaker_from_token(ctx, named[0])
             if speaker is not None and speaker.type == "PERSON":
-                poss = [c for c in token.lefts if c.dep_ == "poss"]
-                role_start = max([p.i + 2 for p in poss], default=token.left_edge.i)
+                poss = [c for c in token.lefts if c.dep_ == "poss" and c.pos_ != "PRON"]  # not "Her colleague"
+                role_start = max([p.i + 2 for p in poss] + [c.i + 1 for c in token.lefts if c.dep_ == "poss"],
+                                 default=token.left_edge.i)
                 role = ctx.doc[role_start : token.i + 1]
                 speaker.role = speaker.role or _clean_role(role.text)
                 if poss and speaker.org is None:
@@ -286,6 +287,9 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
             return None
         name = strip_det(name).split(" (")[0]  # "Africa CDC (Africa" : an acronym bracket
         name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": an entity run into a conjunction
+        if (is_bare_role(token.text) and any(c.dep_ in ("prep", "poss") for c in token.children)
+                and not _names_a_person(ctx, token)):
+            return _described(ctx, token, phrase_to_comma(token).end)  # "The army's Head of Media"
         if is_bare_role(name) and (ent is None or ent.label != "ORG"):
             return role_reference(ctx, token)  # "the President said": who was introduced so
         if label in ("ORG", None) or " " not in name:
@@ -346,6 +350,13 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
                 speaker.role = token.text
             return speaker
     return None
+
+
+def _names_a_person(ctx: Context, token: Token) -> bool:
+    """Whether the phrase of ``token`` holds a person's name (an entity or a known first name)."""
+    phrase = ctx.doc[token.left_edge.i : token.right_edge.i + 1]
+    return (any(e.label == "PERSON" for e in entities_in(ctx, phrase.start_char, phrase.end_char))
+            or any(t.pos_ == "PROPN" and lex.gender_of_word(t.text, ("first_names",)) for t in phrase))
 
 
 def _joint_speaker(ctx: Context, token: Token) -> Speaker | None:
@@ -514,9 +525,10 @@ def _author_candidates(document_noun: Token):
         yield from _author_candidates(child)
 
 
-def _described(ctx: Context, noun: Token) -> Speaker:
-    """An unnamed speaker described by a noun phrase ("aid workers", "the army")."""
-    desc = ctx.doc[noun.left_edge.i : noun.i + 1]
+def _described(ctx: Context, noun: Token, end: int | None = None) -> Speaker:
+    """An unnamed speaker described by a noun phrase ("aid workers", "the army"), up to the noun
+    or to token ``end``."""
+    desc = ctx.doc[noun.left_edge.i : end or noun.i + 1]
     return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
 
 

@@ -48,8 +48,8 @@ def not_a_speaker(ctx: Context, token: Token) -> bool:
     chain = name_tokens(token)
     if any(t.lower_ in lex.HEADING_WORDS for t in chain):
         return True  # "Closing Remarks", even when the recogniser calls it a person
-    if ent is not None or token.text.isupper():
-        return False  # a recognised name or an acronym
+    if ent is not None or token.text.isupper() or token.pos_ != "PROPN":
+        return False  # a recognised name, an acronym or a description ("Her husband")
     # no entity: a name only with a known first name
     return not any(lex.gender_of_word(t.text, ("first_names",)) for t in chain)
 
