@@ -206,3 +206,10 @@ def test_description_before_a_colon_is_still_a_speaker(quotes_of):
     text = "Her husband mourned publicly, writing: “I have lost my wife, my love and the mother of my children.”"
     q = the(quotes_of(text), "I have lost my wife")
     assert (q.speaker, q.speaker_type) == ("Her husband", "UNNAMED")
+
+
+def test_he_follows_the_chain_of_subject_pronouns(quotes_of):
+    text = ("“Prices have doubled,” said Ahmed Karim. After the market closed, he walked to the mill of "
+            "Omar Haddad. He asked Haddad for a loan. “We cannot go on like this,” he said.")
+    q = the(quotes_of(text), "We cannot go on")
+    assert q.speaker == "Ahmed Karim"

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 from spacy.attrs import ENT_TYPE, POS
-from spacy.parts_of_speech import PROPN, VERB
+from spacy.parts_of_speech import PRON, PROPN, VERB
 from spacy.tokens import Span, Token
 
 from pipeline import lexicon as lex
@@ -188,6 +188,24 @@ def collect_person_mentions(ctx: Context) -> None:
         speaker = speaker_from_token(ctx, subject)
         if speaker is not None and speaker.type == "UNNAMED" and speaker.name:
             ctx.add_mention(subject.idx, speaker, speaker_gender(ctx, speaker))
+    _chain_subject_pronouns(ctx, pos)
+
+
+def _chain_subject_pronouns(ctx: Context, pos: np.ndarray) -> None:
+    """ "He met the governor": a he/she subject outside quotes keeps its person salient.
+
+    Resolved in text order, each such pronoun becomes a mention of the person it means, so a
+    later "he said" follows the chain rather than jumping to the governor.
+    """
+    for i in np.flatnonzero(pos == PRON).tolist():
+        token = ctx.doc[i]
+        if (token.lower_ not in ("he", "she") or token.dep_ not in ("nsubj", "nsubjpass")
+                or ctx.inside_quote(token.idx)):
+            continue
+        gender = pronoun_gender(token.lower_)
+        found = resolve_person_pronoun(ctx, token.idx, gender)
+        if found is not None:
+            ctx.add_mention(token.idx, found, gender)
 
 
 def _recent_org_speaker(ctx: Context, token: Token) -> Speaker | None:
