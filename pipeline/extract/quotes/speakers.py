@@ -202,10 +202,9 @@ def _chain_subject_pronouns(ctx: Context, pos: np.ndarray) -> None:
         if (token.lower_ not in ("he", "she") or token.dep_ not in ("nsubj", "nsubjpass")
                 or ctx.inside_quote(token.idx)):
             continue
-        gender = pronoun_gender(token.lower_)
-        found = resolve_person_pronoun(ctx, token.idx, gender)
-        if found is not None:
-            ctx.add_mention(token.idx, found, gender)
+        found = resolve_person_pronoun(ctx, token.idx, pronoun_gender(token.lower_))
+        if found is not None:  # the person's own gender evidence: a chain must not outrank others
+            ctx.add_mention(token.idx, found, speaker_gender(ctx, found))
 
 
 def _recent_org_speaker(ctx: Context, token: Token) -> Speaker | None:
@@ -307,7 +306,9 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
         name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": an entity run into a conjunction
         if (is_bare_role(token.text) and any(c.dep_ in ("prep", "poss") for c in token.children)
                 and not _names_a_person(ctx, token)):
-            return _described(ctx, token, phrase_to_comma(token).end)  # "The army's Head of Media"
+            end = next((t.i for t in ctx.doc[token.i + 1 : phrase_to_comma(token).end]
+                        if t.pos_ in ("VERB", "AUX")), phrase_to_comma(token).end)
+            return _described(ctx, token, end)  # "The army's Head of Media", up to its verb
         if is_bare_role(name) and (ent is None or ent.label != "ORG"):
             return role_reference(ctx, token)  # "the President said": who was introduced so
         if label in ("ORG", None) or " " not in name:
