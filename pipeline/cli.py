@@ -1,14 +1,12 @@
 """Command line: ``ngo-pipeline run|train ...`` (also ``python -m pipeline``)."""
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -19,9 +17,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pipeline.cli_errors import explain, store_named, warnings_printed
+from pipeline.cli_errors import warnings_printed
+from pipeline.cli_figures import figures
 from pipeline.cli_options import MAX_LIMIT, MAX_MIB, MAX_SECONDS, MAX_WORKERS, console, folder
+from pipeline.cli_options import clear_errors as _clear_errors
 from pipeline.cli_options import fail as _fail
+from pipeline.cli_options import stdout as _stdout
 from pipeline.console import HIGHLIGHT, eval_tables, print_run_summary, search_table
 
 app = typer.Typer(
@@ -31,28 +32,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 # soft_wrap: a message is never cut mid-path when the output is not a terminal (pipes, tests: 80 columns)
-
-
-def _stdout() -> Console:
-    """The console for results (tables keep to its width; lines of text are not wrapped)."""
-    return Console(soft_wrap=True)
-
-
-def _clear_errors(command):
-    """Run ``command`` turning a damaged store, a full disk or a file that cannot be written,
-    met anywhere in it, into ``error: <message>`` and exit code 2 (:func:`pipeline.cli_errors.explain`);
-    other errors keep their traceback. typer reads the command's own signature (``__wrapped__``)."""
-    @functools.wraps(command)
-    def guarded(**params):
-        try:
-            return command(**params)
-        except Exception as exc:
-            message = explain(exc, store_named(params))
-            if message is None:
-                raise
-            _fail(message)
-
-    return guarded
 
 
 def _version(value: bool) -> None:
@@ -314,7 +293,7 @@ def review_import(
 @app.command("eval")
 @_clear_errors
 def eval_(
-    task: Annotated[str, typer.Argument(help="What to score: quotes, claims, dates or themes.")],
+    task: Annotated[str, typer.Argument(help="What to score: quotes, claims, dates, themes or statistics.")],
     gold_dir: Annotated[Path, typer.Argument(help="Folder of gold files (see docs/evaluation.md).")],
     model: Annotated[Optional[str], typer.Option(help="spaCy model name or path.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -326,8 +305,8 @@ def eval_(
     from pipeline.evaluate import TASKS, GoldError, evaluate
     from pipeline.nlp import ModelNotFound
 
-    if task not in TASKS:
-        raise typer.BadParameter(f"choose from {', '.join(TASKS)}", param_hint="TASK")
+    if task not in (*TASKS, "statistics"):
+        raise typer.BadParameter(f"choose from {', '.join(TASKS)}, statistics", param_hint="TASK")
     if output_format not in ("table", "json"):
         raise typer.BadParameter("choose table or json", param_hint="--format")
     try:
@@ -421,6 +400,9 @@ def search(
     else:
         title = f"{len(hits)} {target}" + (f" matching {query!r}" if query else "")
         _stdout().print(search_table(hits, target, title))
+
+
+app.command("figures")(figures)
 
 
 @app.command()

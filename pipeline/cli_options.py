@@ -6,6 +6,7 @@ command line starts.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,6 +22,30 @@ def fail(error: object, code: int = 2) -> NoReturn:
     console.print("[red]error:[/red] ", end="")
     console.print(str(error), markup=False, highlight=False)  # paths and queries may hold [brackets]
     raise typer.Exit(code)
+
+def stdout() -> Console:
+    """The console for results (tables keep to its width; lines of text are not wrapped)."""
+    return Console(soft_wrap=True)
+
+
+def clear_errors(command):
+    """Run ``command`` turning a damaged store, a full disk or a file that cannot be written,
+    met anywhere in it, into ``error: <message>`` and exit code 2 (:func:`pipeline.cli_errors.explain`);
+    other errors keep their traceback. typer reads the command's own signature (``__wrapped__``)."""
+    @functools.wraps(command)
+    def guarded(**params):
+        from pipeline.cli_errors import explain, store_named
+
+        try:
+            return command(**params)
+        except Exception as exc:
+            message = explain(exc, store_named(params))
+            if message is None:
+                raise
+            fail(message)
+
+    return guarded
+
 
 # The float options must be finite: ``inf`` and ``nan`` fail typer's range check (nan compares
 # false to any bound, and typer refuses it), so every float option has a maximum.

@@ -15,6 +15,7 @@ file                      lists
 ``numbers.yaml``          number words, scales, vague quantities, qualifiers, currencies, units
 ``events.yaml``           what happens to what is counted (killed, detained...), demand verbs
 ``gender.yaml``           gender evidence for "he"/"she": titles, nouns, pronouns, first names
+``ledger.yaml``           how the figures ledger compares claims: counted synonyms, places, events
 ========================  =========================================================================
 """
 from __future__ import annotations
@@ -121,3 +122,15 @@ def gender_of_word(word: str, kinds: tuple[str, ...] = ("titles", "nouns", "firs
             if word in words:
                 return gender
     return None
+
+
+# --- the figures ledger --------------------------------------------------------------------------
+LEDGER_COUNTED: dict[str, str] = _table("ledger", "counted_synonyms")
+LEDGER_COUNTED_EVENTS: dict[str, str] = _table("ledger", "counted_events")
+LEDGER_MODIFIERS: dict[str, str] = _table("ledger", "counted_modifiers")
+LEDGER_DEMONYMS = _words("ledger", "demonyms")
+LEDGER_PLACES: dict[str, str] = _table("ledger", "places")
+LEDGER_PLACE_SUFFIXES = _words("ledger", "place_suffixes")
+LEDGER_EVENTS: dict[str, str | None] = _table("ledger", "events")
+LEDGER_NEEDS_EVENT = _words("ledger", "needs_event")
+LEDGER_STATES: dict[str, str] = _table("ledger", "states")

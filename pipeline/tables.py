@@ -31,7 +31,9 @@ def load(path: str | Path) -> dict[str, pd.DataFrame]:
     -------
     dict of str to pandas.DataFrame
         One DataFrame per record table (``documents``, ``entities``, ``quotes``, ``claims``,
-        ``dates``, ``statements``) plus ``speakers`` and ``quote_groups`` when present. List
+        ``dates``, ``statements``) plus the derived tables when present: ``speakers``,
+        ``quote_groups`` and the figures ledger (``statistics``, ``statistic_claims``,
+        ``discrepancies``). List
         and dict fields (``themes``, ``scores``, ``flags``...) are Python lists and dicts.
     """
     from pipeline.store.db import open_store

@@ -318,7 +318,12 @@ def by_doc_type(pairs: Iterable[tuple[GoldDocument, Any]]) -> dict[str, list[tup
 
 
 def evaluate(task: str, gold_dir: str | Path, model: str | None = None) -> Report:
-    """Score the pipeline on the gold folder of ``task`` (one of :data:`TASKS`)."""
+    """Score the pipeline on the gold folder of ``task`` (one of :data:`TASKS`, or ``statistics``:
+    the figures ledger, :mod:`pipeline.evaluate.statistics`)."""
+    if task == "statistics":
+        from pipeline.evaluate.statistics import score
+
+        return score(gold_dir, model=model)
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
     gold = load_gold(gold_dir)

@@ -37,6 +37,8 @@ class StoreLocked(StoreError):
 # and the runs/outcomes tables, which ddl() creates.
 # 1.2.0 -> 1.3.0 adds documents.themes and documents.theme_scores, computed from the stored
 # sentences (pipeline.store.writer.refresh_document_themes).
+# 1.3.0 -> 1.4.0 adds the figures ledger (statistics, statistic_claims, discrepancies, which ddl()
+# creates); marking the derived tables stale makes the next run key every stored claim.
 _ERROR_KIND_FROM_MESSAGE = (
     "UPDATE documents SET error_kind = CASE "
     "WHEN error LIKE 'analysis failed:%' THEN 'analysis' "
@@ -47,6 +49,7 @@ MIGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "1.1.0": ("1.2.0", ("ALTER TABLE documents ADD COLUMN error_kind TEXT", _ERROR_KIND_FROM_MESSAGE)),
     "1.2.0": ("1.3.0", ("ALTER TABLE documents ADD COLUMN themes TEXT DEFAULT '[]'",
                         "ALTER TABLE documents ADD COLUMN theme_scores TEXT DEFAULT '{{}}'")),  # {{}}: str.format
+    "1.3.0": ("1.4.0", ("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')",)),
 }
 
 

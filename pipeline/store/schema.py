@@ -6,6 +6,8 @@ same order, with ``doc_id`` first; list and dict fields are stored as JSON text.
 - ``record_themes``: one row per (record, theme), so themes can be filtered with an index;
 - ``speakers`` and ``quote_speakers``: one speaker across documents ("Laila Kiki" = "Kiki");
 - ``quote_groups``: identical or near-identical quotes repeated across publications;
+- ``statistics``, ``statistic_claims`` and ``discrepancies``: the figures ledger, claims that
+  report the same quantity across publications and where they disagree (``docs/ledger.md``);
 - ``quotes_fts`` / ``statements_fts``: FTS5 indexes over the quote and sentence text;
 - ``runs`` and ``outcomes``: every run, and what happened to each of its input paths
   (``ok``, ``skipped`` or ``error`` with its kind; see ``docs/robustness.md``);
@@ -44,7 +46,7 @@ THEMED_TABLES = tuple(table for table, rt in RECORD_TYPES.items() if rt.themed)
 FTS_TABLES = tuple(table for table, rt in RECORD_TYPES.items() if rt.full_text)
 
 # extra tables the store derives from the records (rebuilt after every run)
-DERIVED_TABLES = ("speakers", "quote_groups")
+DERIVED_TABLES = ("speakers", "quote_groups", "statistics", "statistic_claims", "discrepancies")
 
 # columns analysts filter by: the record tables' own, then the auxiliary tables'
 INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
@@ -53,6 +55,11 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     ("outcomes", ("source",)),
     ("quote_speakers", ("speaker_id",)),
     ("quote_groups", ("doc_id", "quote_id")),
+    ("statistic_claims", ("statistic_id",)),
+    ("statistic_claims", ("total_statistic_id",)),
+    ("statistics", ("counted", "event")),
+    ("discrepancies", ("doc_id_a",)),
+    ("discrepancies", ("doc_id_b",)),
 )
 
 _SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL", bool: "INTEGER"}
@@ -198,6 +205,57 @@ AUXILIARY_DDL = (
   similarity REAL,
   PRIMARY KEY (group_id, doc_id, quote_id)
 )""",
+    # the figures ledger (pipeline/store/ledger, docs/ledger.md): every claim keyed once...
+    """CREATE TABLE IF NOT EXISTS statistic_claims (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+  claim_id TEXT NOT NULL,
+  statistic_id TEXT REFERENCES statistics(statistic_id),
+  total_statistic_id TEXT REFERENCES statistics(statistic_id),
+  published TEXT,
+  source TEXT,
+  cited INTEGER NOT NULL,
+  dated INTEGER NOT NULL,
+  publisher TEXT,
+  value REAL,
+  low REAL,
+  high REAL,
+  PRIMARY KEY (doc_id, claim_id)
+)""",
+    # ...one row per statistic (the claims that report the same quantity)...
+    """CREATE TABLE IF NOT EXISTS statistics (
+  statistic_id TEXT PRIMARY KEY,
+  label TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  counted TEXT NOT NULL,
+  event TEXT,
+  location TEXT,
+  period TEXT,
+  cumulative INTEGER NOT NULL,
+  n_claims INTEGER NOT NULL,
+  n_documents INTEGER NOT NULL,
+  n_sources INTEGER NOT NULL,
+  first_published TEXT,
+  last_published TEXT,
+  min_value REAL,
+  max_value REAL,
+  latest_value REAL,
+  n_discrepancies INTEGER NOT NULL
+)""",
+    # ...every discrepancy with its two claims...
+    """CREATE TABLE IF NOT EXISTS discrepancies (
+  statistic_id TEXT NOT NULL REFERENCES statistics(statistic_id),
+  kind TEXT NOT NULL,
+  doc_id_a TEXT NOT NULL REFERENCES documents(doc_id),
+  claim_id_a TEXT NOT NULL,
+  doc_id_b TEXT NOT NULL REFERENCES documents(doc_id),
+  claim_id_b TEXT NOT NULL,
+  detail TEXT,
+  PRIMARY KEY (statistic_id, kind, doc_id_a, claim_id_a, doc_id_b, claim_id_b)
+)""",
+    # ...and the statistics whose claims changed since the ledger was last updated
+    """CREATE TABLE IF NOT EXISTS ledger_stale (
+  statistic_id TEXT PRIMARY KEY
+)""",
 )
 
 
@@ -214,7 +272,7 @@ def _in_context(alias: str) -> str:
 
 
 # the views of the records with their documents (see VIEWS_DDL)
-BROWSER_VIEWS = ("quote_browser", "statement_browser", "claim_browser")
+BROWSER_VIEWS = ("quote_browser", "statement_browser", "claim_browser", "figure_browser")
 
 VIEWS_DDL = (
     "CREATE VIEW IF NOT EXISTS quote_browser AS SELECT q.rowid AS quote_rowid, d.published, d.title, "
@@ -229,6 +287,13 @@ VIEWS_DDL = (
     "c.qualifier, c.unit, c.counted, c.event, c.period, c.location, c.source, c.themes, c.flags, "
     f"{_in_context('c')}, c.doc_id, c.claim_id, c.start, c.\"end\" "
     "FROM claims c JOIN documents d ON d.doc_id = c.doc_id",
+    # the ledger: every claim of every statistic, in its document
+    "CREATE VIEW IF NOT EXISTS figure_browser AS SELECT s.label AS statistic, s.n_documents, "
+    "s.n_discrepancies, d.published, d.organisation AS publisher, d.title, c.text, c.value, c.qualifier, "
+    "c.source, "
+    f"{_in_context('c')}, s.statistic_id, c.doc_id, c.claim_id, c.start, c.\"end\" "
+    "FROM statistic_claims sc JOIN statistics s ON s.statistic_id = sc.statistic_id "
+    "JOIN claims c ON c.doc_id = sc.doc_id AND c.claim_id = sc.claim_id JOIN documents d ON d.doc_id = sc.doc_id",
 )
 
 

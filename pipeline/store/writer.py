@@ -34,6 +34,7 @@ from pipeline.store.db import (
     transaction,
 )
 from pipeline.store.schema import RECORD_ID, SOURCES_DDL, THEMED_TABLES
+from pipeline.store.ledger.build import forget_document, update_ledger
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def _now() -> str:
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
     """Delete a document and every row that points to it (call inside a transaction)."""
+    forget_document(conn, doc_id)
+    conn.execute("DELETE FROM discrepancies WHERE doc_id_a = ? OR doc_id_b = ?", (doc_id, doc_id))
     for table in (*TABLES[1:], "record_themes", "quote_speakers", "quote_groups"):
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -133,6 +136,8 @@ class StoreWriter:
                 from pipeline.store.speakers import rebuild_derived_tables
 
                 rebuild_derived_tables(self.conn)
+                with transaction(self.conn):
+                    update_ledger(self.conn)
                 optimise_fts(self.conn)
                 self.conn.execute("DELETE FROM store_meta WHERE key = 'derived_stale'")
                 self._touch()

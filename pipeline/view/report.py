@@ -326,9 +326,12 @@ def render_report(store: str | Path, *, date_from: str | None = None, date_to: s
     ``views_href`` is where the document views are linked (``<views_href><doc_id>.html#...``);
     None leaves the figures and quotes unlinked.
     """
+    from pipeline.view.report_ledger import top_statistics
+
     conn = open_store(resolve_store_path(store))
     try:
         data = load_report_data(conn, date_from=date_from, date_to=date_to, theme=theme, org=org)
+        statistics = top_statistics(conn, set(data["documents"]["doc_id"]), top=min(top, 6))
     finally:
         conn.close()
     docs, statements, quotes, claims = (data[k] for k in ("documents", "statements", "quotes", "claims"))
@@ -357,7 +360,7 @@ def render_report(store: str | Path, *, date_from: str | None = None, date_to: s
     html = template_environment().get_template("report.html.j2").render(
         filters=filters, period=period, charts=charts, docs=docs, statements=statements, quotes=quote_rows,
         claims=claims, speakers=speakers.to_dict("records"), figures=figure_rows, views_href=views_href,
-        document_themes=document_rows,
+        document_themes=document_rows, statistics=statistics,
         first_day=published.min() if len(published) else None,
         last_day=published.max() if len(published) else None,
         undated=int(docs["published"].isna().sum()), organisations=docs["organisation"].nunique(),
@@ -378,7 +381,7 @@ def write_report(store: str | Path, path: str | Path, *, views: bool = True, **o
     views_dir = path.parent / "views"
     written = 0
     if views:
-        linked = set(data["quotes"]["doc_id"]) | set(data["claims"]["doc_id"])
+        linked = set(data["quotes"]["doc_id"]) | set(data["claims"]["doc_id"])  # ledger claims are claims
         views_dir.mkdir(exist_ok=True)
         conn = open_store(resolve_store_path(store))
         try:

@@ -53,6 +53,30 @@ TABLES_METADATA: dict[str, dict[str, Any]] = {
         "description": "Numeric claims with the publication date, title and the figure shown in its text.",
         "facets": ["counted", "event", "source", "published", THEMES_FACET],
     },
+    "figure_browser": {
+        "title": "Statistics: every figure across publications",
+        "description": "Each claim of each statistic of the figures ledger (the same thing counted, event, place and "
+                       "period across publications), with its publisher, source and span in its text.",
+        "facets": ["statistic", "publisher", "source", "published"],
+    },
+    "statistics": {
+        "title": "Statistics across publications",
+        "description": "The figures ledger: claims that report the same quantity, grouped across documents, with "
+                       "their range of values and how many discrepancies they hold (docs/ledger.md).",
+        "label_column": "label",
+        "facets": ["counted", "event", "location", "cumulative"],
+        "sort_desc": "n_documents",
+    },
+    "statistic_claims": {"title": "Claim → statistic", "description": "Which statistic each claim belongs to "
+                         "(null: not comparable), with its value range and source."},
+    "discrepancies": {
+        "title": "Discrepancies",
+        "description": "Pairs of claims of one statistic that cannot both be true: same source with another value, "
+                       "a running total that goes down, a sub-count above its total, a figure its cited source "
+                       "states otherwise.",
+        "facets": ["kind"],
+    },
+    "ledger_stale": {"title": "Ledger: statistics to refresh", "hidden": True},
     "speakers": {
         "title": "Speakers across documents",
         "description": "One row per speaker across publications (a surname alone is linked to the full name "

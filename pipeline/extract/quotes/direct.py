@@ -46,6 +46,8 @@ from pipeline.extract.quotes.marks import (
     QuoteSpan,
     content_end,
     content_start,
+    mark_at,
+    mark_width,
     scan_paragraph,
 )
 from pipeline.extract.quotes.speakers import (
@@ -58,6 +60,7 @@ from pipeline.extract.quotes.speakers import (
     split_role_org,
 )
 from pipeline.extract.quotes.titles import is_title_dot, not_a_speaker
+from pipeline.extract.quotes.unclosed import apply_inner_cue, inner_cue, insert_span
 from pipeline.layout import ends_as_sentence, is_heading
 from pipeline.records import Quote
 
@@ -95,7 +98,7 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
         return None
     doc = ctx.doc
     p_end = ctx.paragraphs[q.para_last][1]
-    window = _tokens_between(doc, q.close + 1, p_end)
+    window = _tokens_between(doc, q.close + mark_width(ctx.text, q.close), p_end)
     if window is None:
         return None
     tokens = [t for t in window[:WINDOW_TOKENS] if not t.is_space]
@@ -129,6 +132,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
             break
         if is_speech_verb(t):
             subject = subject_of(t)
+            if subject is not None and subject.is_punct:  # the parser may take a closing » for it
+                subject = next((c for c in t.children if c.dep_ == "nsubj" and not c.is_punct), None)
             if subject is None or subject.i < tokens[0].i:
                 return None
             clause_end = max(t.i, subject.right_edge.i) + 1
@@ -370,7 +375,7 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
                           if s.close is not None and p_start <= s.close < p_end), default=None)
         if last_close is None or ctx.text[p_end - 1] != ":" or ctx.inside_quote(p_end - 1):
             return None
-        p_start = last_close + 1
+        p_start = last_close + mark_width(ctx.text, last_close)
     window = _tokens_between(ctx.doc, p_start, p_end)
     if window is None:
         return None
@@ -460,7 +465,7 @@ def nested_quotes(ctx: Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
             for open_at, close_at in pairs:
                 if close_at is None:
                     continue
-                inner = QuoteSpan(open_at, content_start(ctx.text, open_at + 1),
+                inner = QuoteSpan(open_at, content_start(ctx.text, open_at + mark_width(ctx.text, open_at)),
                                   content_end(ctx.text, close_at), close_at, p_index, p_index)
                 attribution = attribute_after(ctx, inner)
                 if attribution is None or attribution.speaker is None or attribution.speaker.name is None:
@@ -477,6 +482,33 @@ def nested_quotes(ctx: Context, outer_spans: list[QuoteSpan]) -> list[Quote]:
     return nested
 
 
+def split_new_speaker(ctx: Context, q: QuoteSpan, window_start: int,
+                      previous: list[tuple[QuoteSpan, Quote]]) -> None:
+    """ "X said: “A / “B,” said Y.": cut a multi-paragraph quote before its last paragraph when
+    that opens with a mark and has its own cue, and the paragraphs before have a speaker of their
+    own by another name; the last paragraph's quote is entered in ``ctx`` after ``q``.
+    "“A / “B,” said Y." stays one quote of Y."""
+    text, last_start = ctx.text, ctx.paragraphs[q.para_last][0]
+    if q.close is None or q.para_last == q.para_first or mark_at(text, last_start) not in QUOTE_PAIRS:
+        return  # one paragraph, or a block quote whose last paragraph opens with no mark
+    tail = QuoteSpan(last_start, content_start(text, last_start + mark_width(text, last_start)),
+                     q.end, q.close, q.para_last, q.para_last)
+    head = QuoteSpan(q.open, q.start, content_end(text, ctx.paragraphs[q.para_last - 1][1]),
+                     None, q.para_first, q.para_last - 1)
+    tail_cue = attribute_after(ctx, tail)
+    if tail_cue is None or tail_cue.speaker is None or tail_cue.speaker.name is None:
+        return
+    head_cue = attribute_before(ctx, head, window_start)
+    if head_cue is None and q.open == ctx.paragraphs[q.para_first][0]:
+        head_cue = attribute_from_previous_paragraph(ctx, head)
+    if head_cue is None and previous and previous[-1][0].para_last == q.para_first:
+        head_cue = inherit(ctx, head, previous)  # “A,” said X. “B … / “C,” said Y.
+    if head_cue is None or head_cue.speaker is None or head_cue.speaker.name in (None, tail_cue.speaker.name):
+        return
+    insert_span(ctx, q, tail)
+    q.end, q.close, q.para_last = head.end, None, head.para_last
+
+
 def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
     """Every quoted span that is speech, with its attribution, in text order.
 
@@ -488,18 +520,27 @@ def direct_quotes(ctx: Context) -> list[tuple[QuoteSpan, Quote]]:
     text = ctx.text
     results: list[tuple[QuoteSpan, Quote]] = []
     window_start = 0
-    for q in ctx.quote_spans:
+    k = 0
+    while k < len(ctx.quote_spans):  # split_new_speaker may add the span after this one
+        q = ctx.quote_spans[k]
+        k += 1
         p_start = ctx.paragraphs[q.para_first][0]
         window_start = max(window_start, p_start)
+        split_new_speaker(ctx, q, window_start, results)
         paragraph_initial = q.open == p_start
-        attribution = attribute_after(ctx, q) or attribute_before(ctx, q, window_start)
+        cue = inner_cue(ctx, q)  # “A, said X. (closing mark missing)
+        if cue is not None:
+            apply_inner_cue(ctx, q, cue)
+            attribution = Attribution(speaker_from_token(ctx, cue.subject), cue_text(cue.verb), CONF_CUE_NAMED)
+        else:
+            attribution = attribute_after(ctx, q) or attribute_before(ctx, q, window_start)
         if attribution is None and paragraph_initial:
             attribution = attribute_from_previous_paragraph(ctx, q) or inherit(ctx, q, results)
         elif attribution is None and results and results[-1][0].para_last == q.para_first and is_statement(ctx, q):
             attribution = inherit(ctx, q, results)  # “A,” said X. “B.” in one paragraph
         if attribution is None and not paragraph_initial:
             attribution = attribute_previous_sentence(ctx, q)
-        window_start = (q.close + 1) if q.close is not None else ctx.paragraphs[q.para_last][1]
+        window_start = (q.close + mark_width(text, q.close)) if q.close is not None else ctx.paragraphs[q.para_last][1]
         if is_headline(ctx, q.para_first) and (attribution is None or attribution.speaker is None):
             continue  # a headline quoting someone unnamed: the story, not a statement
         if attribution is not None and attribution.kind == "text":
