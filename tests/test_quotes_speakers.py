@@ -213,3 +213,16 @@ def test_he_follows_the_chain_of_subject_pronouns(quotes_of):
             "Omar Haddad. He asked Haddad for a loan. “We cannot go on like this,” he said.")
     q = the(quotes_of(text), "We cannot go on")
     assert q.speaker == "Ahmed Karim"
+
+
+def test_quoted_heading_after_an_x_said_paragraph_is_not_xs(quotes_of):
+    text = ("John Smith said he would not tell his mother about the verdict.\n\n"
+            "“The heartache of a long victory”\n\n"
+            "The trial began in May and lasted for two years.")
+    assert not [q for q in quotes_of(text) if q.text.startswith("The heartache")]
+
+
+def test_organisation_before_a_colon_gives_no_witness_account(quotes_of):
+    text = ("UNHCR launched an appeal on Monday calling for better protection of people in camps:\n\n"
+            "Find our daily updates and our special reports on our page.")
+    assert not [q for q in quotes_of(text) if q.text.startswith("Find our daily")]

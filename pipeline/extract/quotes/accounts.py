@@ -53,7 +53,8 @@ def witness_accounts(ctx: Context) -> list[Quote]:
 
     The account runs over the paragraphs that follow the introduction while they are plain
     first-person text (no quote marks, no heading, no list, no new introduction), at most
-    :data:`ACCOUNT_MAX_PARAGRAPHS`. Only accounts whose speaker is resolved are kept.
+    :data:`ACCOUNT_MAX_PARAGRAPHS`. Only accounts of a resolved person (named or described) are
+    kept.
     """
     records: list[Quote] = []
     p = 0
@@ -67,7 +68,8 @@ def witness_accounts(ctx: Context) -> list[Quote]:
                and _account_paragraph(ctx, last + 1)):
             last += 1
         speaker = speaker_for_verb(ctx, verb)
-        if speaker is not None and speaker.name is not None:
+        if speaker is not None and speaker.name is not None and speaker.type in ("PERSON", "UNNAMED"):
+            # a witness is a person; "UNHCR launched an appeal calling for ...:" + a footer is not
             start = ctx.paragraphs[p + 1][0]
             end = start + len(ctx.text[start : ctx.paragraphs[last][1]].rstrip())
             records.append(Quote(

@@ -391,13 +391,15 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
                 return Attribution(speaker, cue_text(verbs[-1]), CONF_PREV_PARAGRAPH_CUE)
         return _colon_intro(ctx, tokens)
     root = last_sent.root
+    if is_headline(ctx, q.para_first):
+        return None  # a quoted heading after "X said." is not X's words
     if is_speech_verb(root):
         subject = subject_of(root)
         speaker = speaker_from_token(ctx, subject) if subject is not None else None
         if speaker is not None and speaker.type in ("PERSON", "ORG", "UNNAMED"):
             return Attribution(speaker, cue_text(root), CONF_PRECEDING_SPEECH_CLAUSE)
-    found = last_speaker_in(ctx, p_start, p_end)  # "X said ... . He met Y." + a quote paragraph
-    if found is not None:
+    found = last_speaker_in(ctx, p_start, p_end)
+    if found is not None:  # "X said ... . He met Y." + a quote paragraph
         return Attribution(found[0], cue_text(found[1]), CONF_FLOATING)
     return None
 

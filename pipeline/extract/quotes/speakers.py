@@ -500,8 +500,12 @@ def last_speaker_in(ctx: Context, start: int, end: int) -> tuple[Speaker, Token]
         lemma = verb.lemma_.lower()
         if verb.pos_ != "VERB" or (lemma not in lex.SPEECH_VERBS and lemma not in lex.INDIRECT_VERBS):
             continue
-        if ctx.inside_quote(verb.idx) or not is_speech_verb(verb) and lemma not in lex.INDIRECT_VERBS:
-            continue
+        if ctx.inside_quote(verb.idx) or any(c.dep_ == "neg" for c in verb.children) or not (
+                is_speech_verb(verb) or lemma not in lex.PHRASAL_CUES):
+            continue  # "would not tell", "They call to doctors": no one speaks
+        subject = subject_of(verb)
+        if subject is not None and subject.lower_ in lex.GROUP_PRONOUNS:
+            return None  # "they"/"it" resolve too loosely to carry a quote paragraph
         speaker = speaker_for_verb(ctx, verb)
         if speaker is None or speaker.name is None or speaker.type not in ("PERSON", "ORG", "UNNAMED"):
             return None
