@@ -391,8 +391,9 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
                 return Attribution(speaker, cue_text(verbs[-1]), CONF_PREV_PARAGRAPH_CUE)
         return _colon_intro(ctx, tokens)
     root = last_sent.root
-    if is_headline(ctx, q.para_first):
-        return None  # a quoted heading after "X said." is not X's words
+    start, end = ctx.paragraphs[q.para_first]
+    if is_heading(ctx.text[start:end].strip("“”‘’\"'«» ")):
+        return None  # a quoted heading (“The heartache of victory”) after "X said." is not X's
     if is_speech_verb(root):
         subject = subject_of(root)
         speaker = speaker_from_token(ctx, subject) if subject is not None else None
