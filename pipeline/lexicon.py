@@ -73,6 +73,10 @@ ROLE_WORDS = _words("people", "role_words")
 NAME_PARTICLES = _words("people", "name_particles")
 NOT_GIVEN_NAMES = _words("people", "not_given_names")
 PEOPLE_NOUNS = _words("people", "people_nouns")
+RANK_TITLES: dict[str, str] = _table("people", "rank_titles")
+HONORIFICS = _words("people", "honorifics")
+CREDIT_WORDS = _words("people", "credit_words")
+HEADING_WORDS = _words("people", "heading_words")
 
 # --- organisations -------------------------------------------------------------------------------
 GROUP_NOUNS = _words("organisations", "group_nouns")

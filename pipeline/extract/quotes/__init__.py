@@ -6,6 +6,7 @@ One module per concern:
 - :mod:`~pipeline.extract.quotes.direct`: attributing quoted spans (direct and mixed quotes);
 - :mod:`~pipeline.extract.quotes.reported`: reported speech;
 - :mod:`~pipeline.extract.quotes.documents`: documents as speakers ("the report found");
+- :mod:`~pipeline.extract.quotes.accounts`: witness accounts given as paragraphs after "X said:";
 - :mod:`~pipeline.extract.quotes.speakers` and :mod:`~pipeline.extract.quotes.coreference`:
   speaker resolution (names, roles, organisations, pronouns, gender, back-references);
 - :mod:`~pipeline.extract.quotes.publisher`: the publisher for "we", acronym speakers;
@@ -21,6 +22,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from pipeline.doctext import doc_text
+from pipeline.extract.quotes.accounts import witness_accounts
 from pipeline.extract.quotes.context import Context
 from pipeline.extract.quotes.direct import direct_quotes, nested_quotes
 from pipeline.extract.quotes.marks import QuoteSpan, find_quote_spans
@@ -72,6 +74,7 @@ def extract_quotes(doc: Doc, entities: list[Entity], organisation: str | None = 
     results = direct_quotes(ctx)
     quotes = [quote for _, quote in results]
     quotes += nested_quotes(ctx, [q for q, quote in results if quote.kind == "direct"])
+    quotes += witness_accounts(ctx)  # "X described:" + first-person paragraphs without marks
     add_reported_speech(ctx, quotes)
     expand_acronym_speakers(ctx, quotes)
     quotes.sort(key=lambda r: (r.start, r.end))

@@ -68,6 +68,18 @@ LOOKBACK = 100  # earlier speakers / entities searched when resolving a mention
 PRONOUN_PARAGRAPHS = 2  # paragraphs back where a same-gender person beats an unknown one
 
 
+# Salience of a person for a later "he"/"she" (coreference.salience): a mention weighs
+# SALIENCE_RECENT, more as the subject of its clause or of a speech verb; the weight halves with
+# each sentence back.
+SALIENCE_RECENT = 100.0
+
+
+SALIENCE_SUBJECT = 80.0
+
+
+SALIENCE_SPEAKER = 60.0
+
+
 @dataclass
 class Speaker:
     name: str | None
@@ -87,6 +99,7 @@ class _Mention:
     speaker: Speaker
     gender: str | None  # "female", "male" or None (unknown: compatible with both)
     quote_open: int | None = None  # the quote the mention stands in (nested quotes), if any
+    role: tuple[int, bool, bool] | None = None  # (sentence index, is a subject, spoke): salience
 
 
 @dataclass
@@ -108,6 +121,7 @@ class Context:
     mention_offsets: list[int] = field(default_factory=list)
     genders: dict[str, str | None] = field(default_factory=dict)
     entities_by_name: dict[str, list[Entity]] = field(default_factory=dict)
+    sentence_starts: list[int] = field(default_factory=list)  # filled on first use (salience)
 
     def add_mention(self, offset: int, speaker: Speaker, gender: str | None) -> None:
         i = bisect.bisect_right(self.mention_offsets, offset)
@@ -124,6 +138,12 @@ class Context:
     def inside_quote(self, offset: int) -> bool:
         i = bisect.bisect_right(self.quote_opens, offset) - 1
         return i >= 0 and self.quote_spans[i].start <= offset < self.quote_spans[i].end
+
+    def sentence_index(self, offset: int) -> int:
+        """Index of the sentence holding ``offset`` (sentence starts are read once)."""
+        if not self.sentence_starts:
+            self.sentence_starts = [sent.start_char for sent in self.doc.sents] or [0]
+        return bisect.bisect_right(self.sentence_starts, offset) - 1
 
     def next_open(self, offset: int) -> int | None:
         i = bisect.bisect_right(self.quote_opens, offset)

@@ -1,8 +1,8 @@
 """Who a pronoun, a surname or "the lawyer" refers back to, and each person's gender.
 
-A "he"/"she" goes to the most recent compatible person (a person of the pronoun's gender within
+A "he"/"she" goes to the most salient compatible person (a person of the pronoun's gender within
 :data:`~pipeline.extract.quotes.context.PRONOUN_PARAGRAPHS` paragraphs wins over a nearer person
-of unknown gender); a surname alone to the full name mentioned earlier; "the lawyer" to the
+of unknown gender; the person speaking and the subject win over a person only mentioned); a surname alone to the full name mentioned earlier; "the lawyer" to the
 person introduced with that role. Gender evidence comes from titles, apposed nouns, pronouns and
 first names (:data:`pipeline.lexicon.GENDER`).
 """
@@ -18,10 +18,16 @@ from pipeline.extract.quotes.context import (
     LOOKBACK,
     PENALTY_PRONOUN,
     PRONOUN_PARAGRAPHS,
+    SALIENCE_RECENT,
+    SALIENCE_SPEAKER,
+    SALIENCE_SUBJECT,
     Context,
     Speaker,
+    _Mention,
     paragraph_start,
 )
+
+NAME_MODIFIERS = ("compound", "flat", "det", "amod", "poss", "nummod")  # words inside a name or description
 
 ROLE_LOOKBACK_CHARS = 30  # "lawyer Pieter Borms": a role just before a name, for "the lawyer"
 
@@ -113,27 +119,58 @@ def speaker_gender(ctx: Context, speaker: Speaker) -> str | None:
 
 
 def resolve_person_pronoun(ctx: Context, offset: int, gender: str | None) -> Speaker | None:
-    """The most recent person before ``offset`` whose gender does not contradict ``gender``.
+    """The person a "he"/"she" at ``offset`` refers to: the most salient compatible person.
 
-    A person known to have the pronoun's gender within the last few paragraphs wins over a more
-    recent person of unknown gender (often a mislabelled place or outlet: "Knack", "Masnaa").
+    Within the last :data:`PRONOUN_PARAGRAPHS` paragraphs a person known to have the pronoun's
+    gender wins over a person of unknown gender (often a mislabelled place or outlet: "Knack",
+    "Masnaa"); among those, the most salient (:func:`salience`): the person speaking and the
+    subject of the clause beat a person only mentioned nearer the pronoun ("“…,” said Kerry.
+    Kerry met Tom Smith. “…,” he said." -> Kerry). Further back, the most recent compatible one.
     """
     last = bisect.bisect_left(ctx.mention_offsets, offset) - 1
     stop = max(-1, last - LOOKBACK)
     own_quote = ctx.containing_quote(offset)
     candidates = [ctx.mentions[i] for i in range(last, stop, -1)
                   if ctx.mentions[i].quote_open in (None, own_quote)]
-    if gender is not None:
-        horizon = paragraph_start(ctx, offset, PRONOUN_PARAGRAPHS)
-        for mention in candidates:
-            if mention.offset < horizon:
-                break
-            if mention.gender == gender:
-                return mention.speaker
+    horizon = paragraph_start(ctx, offset, PRONOUN_PARAGRAPHS)
+    recent = [m for m in candidates if m.offset >= horizon]
+    here = ctx.sentence_index(offset)
+    tiers = ([m for m in recent if m.gender == gender] if gender is not None else [],
+             [m for m in recent if gender is None or m.gender is None or m.gender == gender])
+    for tier in tiers:
+        if tier:
+            return max(tier, key=lambda m: (salience(ctx, m, here), m.offset)).speaker
     for mention in candidates:
         if gender is None or mention.gender is None or mention.gender == gender:
             return mention.speaker
     return None
+
+
+def salience(ctx: Context, mention: _Mention, sentence: int) -> float:
+    """How likely ``mention``'s person is the one a pronoun in sentence ``sentence`` means.
+
+    :data:`SALIENCE_RECENT`, plus :data:`SALIENCE_SUBJECT` for the subject of its clause ("The
+    mayor, John Smith, met ..."), plus :data:`SALIENCE_SPEAKER` for the subject of a speech verb
+    (the person speaking); the sum is halved with each sentence between the mention and the
+    pronoun (Lappin and Leass's scheme, much simplified).
+    """
+    if mention.role is None:
+        span = ctx.doc.char_span(mention.offset, mention.offset + 1, alignment_mode="expand")
+        subject = spoke = False
+        if span is not None:
+            token = span[0]
+            # from the first word of a name or description to its head ("Tom" -> "Smith")
+            while token.dep_ in NAME_MODIFIERS and token.head.i > token.i:
+                token = token.head
+            if token.dep_ == "appos":  # "The mayor, John Smith, said"
+                token = token.head
+            subject = token.dep_ in ("nsubj", "nsubjpass")
+            lemma = token.head.lemma_.lower()
+            spoke = subject and (lemma in lex.SPEECH_VERBS or lemma in lex.INDIRECT_VERBS)
+        mention.role = (ctx.sentence_index(mention.offset), subject, spoke)
+    where, subject, spoke = mention.role
+    weight = SALIENCE_RECENT + SALIENCE_SUBJECT * subject + SALIENCE_SPEAKER * spoke
+    return weight * 0.5 ** max(0, sentence - where)
 
 
 def definite_role(ctx: Context, token: Token) -> Speaker | None:
@@ -158,6 +195,35 @@ def definite_role(ctx: Context, token: Token) -> Speaker | None:
                                penalty=PENALTY_PRONOUN)
         i -= 1
     return None
+
+
+def role_reference(ctx: Context, token: Token) -> Speaker:
+    """ "the President said", "President:" -> the person introduced earlier with that role
+    ("President Joe Biden"); with none, the unnamed description ("the President"), never a
+    person called "President"."""
+    first = next((t for t in ctx.doc[token.left_edge.i : token.i + 1] if t.pos_ != "DET"), token)
+    title = " ".join(ctx.text[first.idx : token.idx + len(token)].lower().split())  # "attorney-general"
+    i = bisect.bisect_left(ctx.mention_offsets, token.idx) - 1
+    stop = max(-1, i - LOOKBACK)
+    while i > stop:
+        mention = ctx.mentions[i]
+        name = mention.speaker.name or ""
+        if mention.speaker.type == "PERSON" and " " in name:
+            before = " ".join(ctx.text[max(0, mention.offset - ROLE_LOOKBACK_CHARS) : mention.offset].lower().split())
+            if before.endswith(title) or title == (mention.speaker.role or "").lower():
+                return replace(mention.speaker, start=token.left_edge.idx, end=token.idx + len(token),
+                               role=mention.speaker.role or token.text, penalty=PENALTY_PRONOUN)
+        i -= 1
+    start = token.left_edge.idx if token.left_edge.i < token.i else token.idx
+    return Speaker(ctx.text[start : token.idx + len(token)], "UNNAMED", start=start, end=token.idx + len(token),
+                   penalty=PENALTY_PRONOUN)
+
+
+def is_bare_role(name: str) -> bool:
+    """A one-word role used as a name: "President", "Minister" (not "Mr.")."""
+    word = name.lower().rstrip(".")
+    return (" " not in name and word not in lex.HONORIFICS
+            and (word in lex.ROLE_WORDS or word in lex.RANK_TITLES or word in lex.SPEAKER_NOUNS))
 
 
 def most_recent(ctx: Context, offset: int, want: str) -> Speaker | None:

@@ -52,12 +52,14 @@ from pipeline.extract.quotes.marks import (
 )
 from pipeline.extract.quotes.speakers import (
     canonical,
+    last_speaker_in,
     speaker_for_verb,
     speaker_from_source,
     speaker_from_token,
     speaker_type,
     split_role_org,
 )
+from pipeline.extract.quotes.titles import is_title_dot, not_a_speaker
 from pipeline.extract.quotes.unclosed import apply_inner_cue, inner_cue, insert_span
 from pipeline.layout import ends_as_sentence, is_heading
 from pipeline.records import Quote
@@ -108,8 +110,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
         return None
     if tokens[0].text in DASHES:  # dash line
         rest = [t for t in tokens[1:] if t.text not in ".;"]
-        if not rest:
-            return None
+        if not rest or rest[0].lower_ in lex.CREDIT_WORDS:
+            return None  # "— Photo: John Smith": a credit, not a speaker
         line = doc[rest[0].i : rest[-1].i + 1]
         comma = next((t.i for t in line if t.text == ","), line.end)
         name_span = doc[line.start : comma]
@@ -126,7 +128,7 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
     if not (content_tail in ",.!?…—–-:" or lead in (",", "—", "–")):
         return None
     for t in tokens:
-        if t.text in ".!?;" and t.i > tokens[0].i:
+        if t.text in ".!?;" and t.i > tokens[0].i and not is_title_dot(t):
             break
         if is_speech_verb(t):
             subject = subject_of(t)
@@ -142,7 +144,8 @@ def attribute_after(ctx: Context, q: QuoteSpan) -> Attribution | None:
             if clause is not None:  # "... while conditions “are not yet in place”, as X stated."
                 return Attribution(speaker, cue_text(t), CONF_MIXED, kind="mixed", span=clause)
             return Attribution(speaker, cue_text(t), CONF_CUE_NAMED)
-        if t.pos_ == "VERB" or t.i - tokens[0].i > AFTER_CUE_MAX_TOKENS:
+        if (t.pos_ == "VERB" and t.dep_ != "amod") or t.i - tokens[0].i > AFTER_CUE_MAX_TOKENS:
+            # ("a smiling Clinton said": a verb modifying the speaker is no other clause)
             return None
     return None
 
@@ -296,7 +299,7 @@ def _colon_intro(ctx: Context, tokens: list[Token]) -> Attribution | None:
             return Attribution(speaker, "according to", CONF_ACCORDING_TO)
     root = tokens[-1].sent.root
     subject = subject_of(root) if root.pos_ in ("VERB", "AUX") else None
-    if subject is not None and subject.i >= tokens[0].i:
+    if subject is not None and subject.i >= tokens[0].i and not not_a_speaker(ctx, subject):
         speaker = speaker_from_token(ctx, subject)
         if speaker:
             return Attribution(speaker, ":", CONF_PREV_PARAGRAPH_CUE)
@@ -305,6 +308,8 @@ def _colon_intro(ctx: Context, tokens: list[Token]) -> Attribution | None:
         chain_end = first.i
         while chain_end + 1 < len(doc) and doc[chain_end + 1].pos_ == "PROPN":
             chain_end += 1
+        if not_a_speaker(ctx, doc[chain_end]):
+            return None  # "Closing Remarks:", "Aleppo:": a heading or a place
         speaker = speaker_from_token(ctx, doc[chain_end])
         if speaker:
             return Attribution(speaker, ":", CONF_PREV_PARAGRAPH_CUE)
@@ -386,11 +391,17 @@ def attribute_from_previous_paragraph(ctx: Context, q: QuoteSpan) -> Attribution
                 return Attribution(speaker, cue_text(verbs[-1]), CONF_PREV_PARAGRAPH_CUE)
         return _colon_intro(ctx, tokens)
     root = last_sent.root
+    start, end = ctx.paragraphs[q.para_first]
+    if is_heading(ctx.text[start:end].strip("“”‘’\"'«» ")):
+        return None  # a quoted heading (“The heartache of victory”) after "X said." is not X's
     if is_speech_verb(root):
         subject = subject_of(root)
         speaker = speaker_from_token(ctx, subject) if subject is not None else None
         if speaker is not None and speaker.type in ("PERSON", "ORG", "UNNAMED"):
             return Attribution(speaker, cue_text(root), CONF_PRECEDING_SPEECH_CLAUSE)
+    found = last_speaker_in(ctx, p_start, p_end)
+    if found is not None:  # "X said ... . He met Y." + a quote paragraph
+        return Attribution(found[0], cue_text(found[1]), CONF_FLOATING)
     return None
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 from spacy.attrs import ENT_TYPE, POS
-from spacy.parts_of_speech import PROPN, VERB
+from spacy.parts_of_speech import PRON, PROPN, VERB
 from spacy.tokens import Span, Token
 
 from pipeline import lexicon as lex
@@ -35,26 +35,22 @@ from pipeline.extract.quotes.coreference import (
     definite_role,
     fill_from_earlier,
     full_name,
+    is_bare_role,
     looks_like_personal_name,
     most_recent,
     person_gender,
     pronoun_gender,
     resolve_person_pronoun,
+    role_reference,
     speaker_gender,
 )
+from pipeline.extract.quotes.titles import is_title_word, title_role
+from pipeline.extract.quotes.titles import name_tokens as _name_tokens
 
 
 def strip_det(text: str) -> str:
     """Drop a lower-case leading article ("the Association of ..." -> "Association of ...")."""
     return re.sub(r"^(the|a|an)\s+", "", text.strip(" ,;:")).strip()
-
-
-def _name_tokens(token: Token) -> list[Token]:
-    """The proper-noun chain ending at ``token`` (Laila + Kiki, Human + Rights + Watch)."""
-    doc, start = token.doc, token.i
-    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ in ("compound", "flat", "nmod"):
-        start -= 1
-    return list(doc[start : token.i + 1])
 
 
 def speaker_type(ctx: Context, name: str, label: str | None, role: str | None) -> str:
@@ -192,6 +188,23 @@ def collect_person_mentions(ctx: Context) -> None:
         speaker = speaker_from_token(ctx, subject)
         if speaker is not None and speaker.type == "UNNAMED" and speaker.name:
             ctx.add_mention(subject.idx, speaker, speaker_gender(ctx, speaker))
+    _chain_subject_pronouns(ctx, pos)
+
+
+def _chain_subject_pronouns(ctx: Context, pos: np.ndarray) -> None:
+    """ "He met the governor": a he/she subject outside quotes keeps its person salient.
+
+    Resolved in text order, each such pronoun becomes a mention of the person it means, so a
+    later "he said" follows the chain rather than jumping to the governor.
+    """
+    for i in np.flatnonzero(pos == PRON).tolist():
+        token = ctx.doc[i]
+        if (token.lower_ not in ("he", "she") or token.dep_ not in ("nsubj", "nsubjpass")
+                or ctx.inside_quote(token.idx)):
+            continue
+        found = resolve_person_pronoun(ctx, token.idx, pronoun_gender(token.lower_))
+        if found is not None:  # the person's own gender evidence: a chain must not outrank others
+            ctx.add_mention(token.idx, found, speaker_gender(ctx, found))
 
 
 def _recent_org_speaker(ctx: Context, token: Token) -> Speaker | None:
@@ -268,8 +281,9 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
             # "Oxfam's humanitarian lead Rania Haddad", "The UN Secretary-General, António Guterres,"
             speaker = speaker_from_token(ctx, named[0])
             if speaker is not None and speaker.type == "PERSON":
-                poss = [c for c in token.lefts if c.dep_ == "poss"]
-                role_start = max([p.i + 2 for p in poss], default=token.left_edge.i)
+                poss = [c for c in token.lefts if c.dep_ == "poss" and c.pos_ != "PRON"]  # not "Her colleague"
+                role_start = max([p.i + 2 for p in poss] + [c.i + 1 for c in token.lefts if c.dep_ == "poss"],
+                                 default=token.left_edge.i)
                 role = ctx.doc[role_start : token.i + 1]
                 speaker.role = speaker.role or _clean_role(role.text)
                 if poss and speaker.org is None:
@@ -290,6 +304,13 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
             return None
         name = strip_det(name).split(" (")[0]  # "Africa CDC (Africa" : an acronym bracket
         name = TRAILING_CONJUNCTION.sub("", name)  # "Knack and": an entity run into a conjunction
+        if (is_bare_role(token.text) and any(c.dep_ in ("prep", "poss") for c in token.children)
+                and not _names_a_person(ctx, token)):
+            end = next((t.i for t in ctx.doc[token.i + 1 : phrase_to_comma(token).end]
+                        if t.pos_ in ("VERB", "AUX")), phrase_to_comma(token).end)
+            return _described(ctx, token, end)  # "The army's Head of Media", up to its verb
+        if is_bare_role(name) and (ent is None or ent.label != "ORG"):
+            return role_reference(ctx, token)  # "the President said": who was introduced so
         if label in ("ORG", None) or " " not in name:
             org = _org_backref(ctx, token, name, start)
             if org is not None:
@@ -310,6 +331,8 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
         speaker.type = speaker_type(ctx, name, label, None)
         if speaker.type == "PERSON":
             speaker = _describe_person(ctx, token, speaker)
+            role, org = title_role(ctx, start, name)
+            speaker.role, speaker.org = speaker.role or role, speaker.org or org
         return speaker
     if token.pos_ == "NOUN" and token.text.isupper() and len(token.text) >= 2 and token.text.isalpha():
         # an acronym the tagger took for a common noun ("CRRN urged"): the organisation it names
@@ -323,12 +346,15 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
                 speaker = Speaker(full, "PERSON", start=token.idx, end=token.idx + len(token))
                 fill_from_earlier(ctx, speaker)
                 return speaker
-        if lemma in lex.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts):
+        if (lemma in lex.ORG_BACKREF_NOUNS and any(c.lower_ in ("the", "this") for c in token.lefts)
+                and token.tag_ not in ("NNS", "NNPS")):  # "the three companies" are not one organisation
             found = _org_backref(ctx, token, lemma, token.idx)  # "the court", "the network"
             if found is None and lemma in lex.GROUP_NOUNS:
                 found = most_recent(ctx, token.idx, "ORG")
             if found:
                 return replace(found, start=token.left_edge.idx, end=token.idx + len(token), penalty=PENALTY_PRONOUN)
+            if lemma in lex.GROUP_NOUNS:
+                return _described(ctx, token)  # "the company said" with no company named before
         if lemma in lex.SPEAKER_NOUNS:
             named = definite_role(ctx, token)  # "the lawyer" after "lawyer Pieter Borms"
             if named is not None:
@@ -343,6 +369,13 @@ def speaker_from_token(ctx: Context, token: Token, allow_joint: bool = True) -> 
                 speaker.role = token.text
             return speaker
     return None
+
+
+def _names_a_person(ctx: Context, token: Token) -> bool:
+    """Whether the phrase of ``token`` holds a person's name (an entity or a known first name)."""
+    phrase = ctx.doc[token.left_edge.i : token.right_edge.i + 1]
+    return (any(e.label == "PERSON" for e in entities_in(ctx, phrase.start_char, phrase.end_char))
+            or any(t.pos_ == "PROPN" and lex.gender_of_word(t.text, ("first_names",)) for t in phrase))
 
 
 def _joint_speaker(ctx: Context, token: Token) -> Speaker | None:
@@ -373,7 +406,7 @@ def _trim_role_words(name: str) -> str:
     """ "Lawyer Joris Vercraeye" -> "Joris Vercraeye"; "Roberto Benes Regional Director" ->
     "Roberto Benes" (a role run into the name by a missing comma)."""
     words = name.split()
-    while len(words) > 1 and words[0].lower().rstrip(".") in lex.ROLE_WORDS:
+    while len(words) > 1 and is_title_word(words[0]):
         words = words[1:]
     # "Integration Mattias Tesfaye": the end of a role before a known first name
     given = next((k for k, w in enumerate(words)
@@ -451,6 +484,41 @@ def speaker_for_verb(ctx: Context, verb: Token) -> Speaker | None:
     return None
 
 
+def last_speaker_in(ctx: Context, start: int, end: int) -> tuple[Speaker, Token] | None:
+    """The speaker of the last speech cue of the paragraph [start, end) and its verb, while
+    nobody else becomes the topic after it.
+
+    "The mayor, John Smith, said the town would rebuild. He met the governor." followed by a
+    quote paragraph with no cue: the quote is the mayor's (the conversation's current speaker),
+    not the governor's (the person mentioned last). A later sentence whose subject is another
+    named person ends the mayor's turn.
+    """
+    window = ctx.doc.char_span(start, end, alignment_mode="contract")
+    if window is None:
+        return None
+    for verb in reversed(window):
+        lemma = verb.lemma_.lower()
+        if verb.pos_ != "VERB" or (lemma not in lex.SPEECH_VERBS and lemma not in lex.INDIRECT_VERBS):
+            continue
+        if ctx.inside_quote(verb.idx) or any(c.dep_ == "neg" for c in verb.children) or not (
+                is_speech_verb(verb) or lemma not in lex.PHRASAL_CUES):
+            continue  # "would not tell", "They call to doctors": no one speaks
+        subject = subject_of(verb)
+        if subject is not None and subject.lower_ in lex.GROUP_PRONOUNS:
+            return None  # "they"/"it" resolve too loosely to carry a quote paragraph
+        speaker = speaker_for_verb(ctx, verb)
+        if speaker is None or speaker.name is None or speaker.type not in ("PERSON", "ORG", "UNNAMED"):
+            return None
+        for sent in ctx.doc[verb.sent.end : window.end].sents:
+            subject = subject_of(sent.root) if sent.root.pos_ in ("VERB", "AUX") else None
+            if subject is not None and subject.pos_ == "PROPN":
+                other = speaker_from_token(ctx, subject)
+                if other is not None and other.name != speaker.name:
+                    return None  # another named person takes the floor
+        return speaker, verb
+    return None
+
+
 def speaker_from_source(ctx: Context, pobj: Token) -> Speaker | None:
     if pobj.pos_ == "NOUN" and (pobj.lemma_.lower() in lex.SOURCE_DOCUMENT_NOUNS
                                 or pobj.lower_ in lex.SOURCE_DOCUMENT_NOUNS):
@@ -480,9 +548,10 @@ def _author_candidates(document_noun: Token):
         yield from _author_candidates(child)
 
 
-def _described(ctx: Context, noun: Token) -> Speaker:
-    """An unnamed speaker described by a noun phrase ("aid workers", "the army")."""
-    desc = ctx.doc[noun.left_edge.i : noun.i + 1]
+def _described(ctx: Context, noun: Token, end: int | None = None) -> Speaker:
+    """An unnamed speaker described by a noun phrase ("aid workers", "the army"), up to the noun
+    or to token ``end``."""
+    desc = ctx.doc[noun.left_edge.i : end or noun.i + 1]
     return Speaker(desc.text, "UNNAMED", start=desc.start_char, end=desc.end_char, penalty=PENALTY_UNNAMED)
 
 
