@@ -36,6 +36,10 @@ def top_statistics(conn: sqlite3.Connection, doc_ids: set[str], top: int = 6) ->
 
 def chart_statistic(statistic: dict, claims: list[dict], flags: list[dict]) -> str | None:
     """Value over publication date, one colour and marker per source; claims in a discrepancy ringed."""
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    from pipeline.view.document import format_value
     from pipeline.view.report import PALETTE, _legend_below, _pyplot, _svg, plain_text, publication_day
 
     dated = [c for c in claims if c["published"] and c["value"] is not None]
@@ -56,6 +60,12 @@ def chart_statistic(statistic: dict, claims: list[dict], flags: list[dict]) -> s
         ax.scatter(ringed["day"], ringed["value"], s=220, facecolors="none", edgecolors="#d62728", linewidths=1.8,
                    label="in a discrepancy", zorder=4)
     ax.set_ylabel(plain_text(statistic["counted"] if statistic["unit"] == "count" else statistic["unit"]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))  # 1,202 not 1.2e3
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, -0.05 * high), high)  # no negative counts, but whole marks at zero
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.margins(x=0.08, y=0.2)
     _legend_below(ax)
     return _svg(fig)
