@@ -243,16 +243,18 @@ class _ReadOk:
 
 
 def store_batches(batches: Iterable[Batch], writer: StoreWriter, summary: RunSummary,
-                  on_document: Callable[[Prepared], None] | None = None) -> float:
-    """Write what the workers prepared, one transaction per batch; returns the workers' CPU seconds.
+                  on_document: Callable[[Prepared], None] | None = None) -> Batch:
+    """Write what the workers prepared, one transaction per batch; returns the workers' CPU
+    seconds (a :class:`~pipeline.worker.Batch` without items).
 
     A content already met in this run is skipped as a duplicate, one stored ``ok`` as unchanged
     (neither is written); every other document is inserted, replacing its source's old version.
     """
     seen: dict[str, str] = {}
-    worker_cpu = 0.0
+    worker_cpu = Batch([])
     for batch in batches:
-        worker_cpu += batch.cpu_seconds
+        worker_cpu.cpu_seconds += batch.cpu_seconds
+        worker_cpu.reading_cpu_seconds += batch.reading_cpu_seconds
         to_write: list[Prepared] = []
         for item in batch.items:
             if item.outcome == "skipped":

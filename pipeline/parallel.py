@@ -99,8 +99,8 @@ def run_serial(sources: Iterable[Source], options: WorkOptions) -> Iterator[Batc
     with GuardedReader(options.limits) as reader:
         started, reading, outside = time.process_time(), reader.cpu_seconds, spent[0]
         for items in worker.prepare_stream(_timed(sources, spent), options, reader):
-            now = time.process_time()
-            yield Batch(items, now - started - (spent[0] - outside) + reader.cpu_seconds - reading)
+            now, read = time.process_time(), reader.cpu_seconds - reading
+            yield Batch(items, now - started - (spent[0] - outside) + read, read)
             started, reading, outside = time.process_time(), reader.cpu_seconds, spent[0]
 
 
@@ -163,9 +163,7 @@ class _PoolWithRestart:
         batch = Batch([])
         for source in task:
             try:
-                one = self.submit([source])[1].result()
-                batch.items.extend(one.items)
-                batch.cpu_seconds += one.cpu_seconds
+                batch.add(self.submit([source])[1].result())
             except BrokenProcessPool:
                 batch.items.append(worker.died(source))
                 self._restart()
@@ -196,7 +194,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None):
         yield client
 
 
-def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: WorkOptions) -> Iterator[Batch]:
+def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: WorkOptions,
+             work=None) -> Iterator[Batch]:
     """Run tasks on a Dask cluster (local when ``settings.scheduler`` is None); results in input order.
 
     Each worker process loads the model once (``load_nlp`` and ``ThemeClassifier.load`` cache
@@ -204,8 +203,10 @@ def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: Work
     of several machines, every worker must see the input paths (a shared filesystem). A worker
     that dies costs its tasks in flight, which the scheduler runs again elsewhere; a task that
     killed more than :data:`DASK_ALLOWED_FAILURES` workers is retried one source at a time, and a
-    source that kills a worker then fails with kind ``analysis``.
+    source that kills a worker then fails with kind ``analysis``. ``work`` replaces
+    :func:`pipeline.worker.process_batch` (``scripts/bench_cluster.py`` simulates the analysis).
     """
+    work = work or worker.process_batch
     tasks = iter(tasks)
     first = next(tasks, None)
     if first is None:
@@ -217,7 +218,7 @@ def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: Work
 
         def submit(task):
             # pure=False: two equal tasks (a re-run with --force) are still two tasks
-            return client.submit(worker.process_batch, task, options, pure=False)
+            return client.submit(work, task, options, pure=False)
 
         def collect(task, future) -> Batch:
             try:
@@ -228,9 +229,7 @@ def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: Work
             batch = Batch([])
             for source in task:
                 try:
-                    one = submit([source]).result()
-                    batch.items.extend(one.items)
-                    batch.cpu_seconds += one.cpu_seconds
+                    batch.add(submit([source]).result())
                 except KilledWorker:
                     batch.items.append(worker.died(source))
             return batch

@@ -91,10 +91,17 @@ class Prepared:
 
 @dataclass
 class Batch:
-    """A task's results and the CPU seconds the worker spent on it (reading process included)."""
+    """A task's results and the CPU seconds the worker spent on it, its reading process's included
+    (``reading_cpu_seconds`` of them)."""
 
     items: list[Prepared]
     cpu_seconds: float = 0.0
+    reading_cpu_seconds: float = 0.0
+
+    def add(self, other: "Batch") -> None:
+        self.items.extend(other.items)
+        self.cpu_seconds += other.cpu_seconds
+        self.reading_cpu_seconds += other.reading_cpu_seconds
 
 
 def failed(source: str, kind: str, message: str) -> Document:
@@ -228,7 +235,8 @@ def process_batch(sources: Sequence[Source], options: WorkOptions) -> Batch:
     reader = _reader(options.limits)
     reading = reader.cpu_seconds
     items = [item for chunk in prepare_stream(sources, options, reader) for item in chunk]
-    return Batch(items, time.process_time() - started + reader.cpu_seconds - reading)
+    reading = reader.cpu_seconds - reading
+    return Batch(items, time.process_time() - started + reading, reading)
 
 
 def died(source: Source) -> Prepared:
