@@ -20,6 +20,9 @@ from pipeline.limits import Limits
 from pipeline.parallel import DocumentTimeout, time_limit
 from pipeline.worker import Source
 from pipeline.worker import process_batch as real_process_batch
+from pipeline.ingest.guarded import GuardedReader
+
+_real_read_all = GuardedReader.read_all
 
 from tests.conftest import copy_sample
 
@@ -63,6 +66,32 @@ def test_two_workers_store_the_same_rows_in_the_same_order(small_corpus, single_
     rows = stored_rows(tmp_path)
     assert len(rows["quotes"]) > 0 and len(rows["claims"]) > 0  # a comparison of real records
     assert_same_store(rows, single_process)
+
+
+def _note_reading_pid(self, items):
+    """Stands in for GuardedReader.read_all: notes which process reads (forked workers inherit it)."""
+    import os
+
+    with open(os.environ["NGO_TEST_READERS"], "a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return _real_read_all(self, items)
+
+
+def test_workers_read_their_own_files(small_corpus, tmp_path, monkeypatch):
+    import os
+
+    import pipeline.ingest.guarded as guarded
+    from pipeline.parallel import start_method
+
+    if start_method() != "fork":
+        pytest.skip("the stand-in reaches workers only when they are forked")
+    readers = tmp_path / "readers.txt"
+    monkeypatch.setenv("NGO_TEST_READERS", str(readers))
+    monkeypatch.setattr(guarded.GuardedReader, "read_all", _note_reading_pid)
+    summary = run([small_corpus], tmp_path / "out", workers=2, batch_size=1)
+    assert summary.documents_ok == len(FILES)
+    pids = set(readers.read_text(encoding="utf-8").split())
+    assert pids and str(os.getpid()) not in pids  # the main process read nothing
 
 
 def test_unknown_executor_is_refused():
