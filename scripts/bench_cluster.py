@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pickle
 import signal
@@ -99,6 +100,28 @@ def simulated_batch(sources: list[Source], options: WorkOptions) -> Batch:
     return Batch(items, seconds)
 
 
+def cluster_cpu_seconds(sessions: set[int]) -> float | None:
+    """CPU seconds (user + system) used so far by every live process of ``sessions`` (the
+    scheduler's and the workers' process trees, each started in its own session), from ``/proc``;
+    None where there is no ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # after "pid (comm)": state ppid pgrp session ... utime stime cutime cstime (fields 3-4, 11-14)
+        if int(fields[3]) in sessions:
+            total += sum(int(f) for f in fields[11:15])
+    return total / tick
+
+
 def _start(command: list[str], log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with open(log, "ab") as handle:
@@ -153,23 +176,27 @@ def run_curve(corpus: Path, counts: list[int], seconds_per_worker: float = 8.0, 
                              "--nthreads", "1", "--no-dashboard", "--memory-limit", "0"], folder / "workers.log"))
                         started_workers = n
                     client.wait_for_workers(n, timeout=600)
-                    copies = max(1, round(n * seconds_per_worker / work_seconds))
+                    copies = max(1, math.ceil(n * seconds_per_worker / work_seconds))
                     on_step(f"{n} workers: {copies} copies of the corpus ({copies * words:,} words)")
                     sources = [Source(m["path"], {"prepared": m["prepared"], "copy": copy, "scale": scale},
                                       size=os.path.getsize(m["path"])) for copy in range(copies) for m in measured]
                     summary = RunSummary()
                     settings = RunSettings(executor="dask", scheduler=address, batch_size=batch_size)
-                    wall, cpu = time.perf_counter(), time.process_time()
+                    sessions = {process.pid for process in processes}
+                    wall, cpu, others = time.perf_counter(), time.process_time(), cluster_cpu_seconds(sessions)
                     with StoreWriter(folder / f"store_{n}.sqlite", force=True) as writer:
                         batches = parallel.run_dask(tasks(iter(sources), batch_size), settings, WorkOptions(),
                                                     work=simulated_batch)
                         store_batches(batches, writer, summary)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    others = cluster_cpu_seconds(sessions) - others if others is not None else None
                     if summary.words != copies * words:
                         raise RuntimeError(f"{summary.words} words stored, {copies * words} expected")
                     report["steps"].append({"workers": n, "copies": copies, "words": summary.words,
                                             "seconds": wall, "words_per_second": summary.words / wall,
                                             "main_cpu_seconds": cpu, "main_cpu_us_per_word": 1e6 * cpu / summary.words,
+                                            "main_busy": cpu / wall, "cluster_cpu_seconds": others,
+                                            "load_average": os.getloadavg()[0],
                                             "ideal_words_per_second": n * words / work_seconds})
         finally:
             _stop(processes[::-1])
@@ -183,11 +210,14 @@ def markdown(report: dict) -> str:
     lines = [f"{report['documents']} documents, {report['words_per_copy']:,} words per copy; a worker's measured "
              f"work {report['worker_seconds_per_copy']:.1f} s per copy; {report['cpus']} CPUs, load average "
              f"{report['load_average']:.2f} at start",
-             "", "| workers | words | seconds | words/s | ideal words/s | speed-up | main CPU µs/word |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "", "| workers | words | seconds | words/s | ideal words/s | speed-up | main CPU µs/word | main busy "
+                 "| scheduler + workers CPU s | load average |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in report["steps"]:
+        cluster = "?" if s["cluster_cpu_seconds"] is None else f"{s['cluster_cpu_seconds']:.1f}"
         lines.append(f"| {s['workers']} | {s['words']:,} | {s['seconds']:.1f} | {s['words_per_second']:,.0f} | "
-                     f"{s['ideal_words_per_second']:,.0f} | {s['speedup']:.1f} | {s['main_cpu_us_per_word']:.2f} |")
+                     f"{s['ideal_words_per_second']:,.0f} | {s['speedup']:.1f} | {s['main_cpu_us_per_word']:.2f} | "
+                     f"{s['main_busy']:.0%} | {cluster} | {s['load_average']:.1f} |")
     return "\n".join(lines)
 
 

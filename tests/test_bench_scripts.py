@@ -37,7 +37,8 @@ def test_bench_cluster_runs_the_main_process_against_sleeping_dask_workers(tmp_p
     for step in report["steps"]:
         assert step["words"] == step["copies"] * report["words_per_copy"]  # every copy stored
         assert step["words_per_second"] == pytest.approx(step["words"] / step["seconds"])
-        assert step["main_cpu_us_per_word"] > 0
+        assert step["main_cpu_us_per_word"] > 0 and 0 < step["main_busy"] <= 1.5
+        assert step["cluster_cpu_seconds"] is None or step["cluster_cpu_seconds"] > 0  # the sleeping workers' own
     assert report["steps"][0]["speedup"] == pytest.approx(1.0)
 
 

@@ -293,7 +293,7 @@ class StoreWriter:
         with transaction(self.conn):
             self.conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
 
-    def _superseded(self, document: Document) -> list[str] | None:
+    def _superseded(self, document: Document | EncodedDocument) -> list[str] | None:
         """doc_ids this document replaces, or None when it must not be written at all."""
         rows = self.conn.execute("SELECT doc_id, status, error FROM documents WHERE source = ? OR doc_id = ?",
                                  (document.source, document.doc_id)).fetchall()
@@ -316,6 +316,8 @@ class StoreWriter:
     def write_encoded(self, documents: list[EncodedDocument]) -> list[str | None]:
         """Store documents whose rows are encoded, in one transaction; an action per document
         (``inserted``, ``replaced``, or None as :meth:`write` says)."""
+        if not documents:
+            return []
         conn = self.conn
         new_run = self.run_id is None
         actions: list[str | None] = []
