@@ -53,15 +53,56 @@ DASK_ALLOWED_FAILURES = 3
 
 # --- executors ----------------------------------------------------------------------------------
 
-def _in_order(submit, collect, tasks: Iterable[list[Source]], in_flight: int) -> Iterator[Batch]:
-    """Submit tasks ahead (at most ``in_flight``) and yield their results in input order."""
-    pending: deque = deque()
-    for task in tasks:
-        pending.append((task, submit(task)))
-        if len(pending) >= in_flight:
-            yield collect(*pending.popleft())
-    while pending:
-        yield collect(*pending.popleft())
+def _in_order(submit, collect, tasks: Iterable[list[Source]], in_flight: int, wait_any=None,
+              buffered: int | None = None) -> Iterator[Batch]:
+    """Submit tasks ahead and yield their results in input order.
+
+    At most ``in_flight`` tasks are unfinished at any time, and at most ``buffered`` (default three
+    times as many) submitted but not yet yielded: one long task at the head of the line does not
+    keep the other workers idle, and memory stays bounded. ``wait_any(handles)`` blocks until one
+    of the handles ``submit`` returned has finished (without it, the window is ``in_flight``
+    tasks, submitted as the oldest is yielded).
+    """
+    buffered = max(in_flight, buffered or (3 * in_flight if wait_any else in_flight))
+    pending: deque = deque()  # (task, handle), in input order
+    running: set = set()  # handles of unfinished tasks
+    tasks = iter(tasks)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < buffered and len(running) < in_flight:
+            task = next(tasks, None)
+            if task is None:
+                exhausted = True
+                break
+            handle = submit(task)
+            pending.append((task, handle))
+            running.add(id(handle))
+        if not pending:
+            return
+        task, handle = pending[0]
+        if wait_any is None or _done(handle) or len(pending) >= buffered:
+            pending.popleft()
+            running.discard(id(handle))
+            yield collect(task, handle)
+            continue
+        finished = wait_any([h for _, h in pending if id(h) in running])
+        running.difference_update(id(h) for h in finished)
+
+
+def _future(handle):
+    return handle[1] if isinstance(handle, tuple) else handle
+
+
+def _done(handle) -> bool:
+    return _future(handle).done()
+
+
+def _wait_pool(handles: list) -> list:
+    """The pool's handles among ``handles`` that have finished (waits for at least one)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, _ = wait([_future(h) for h in handles], return_when=FIRST_COMPLETED)
+    return [h for h in handles if _future(h) in done]
 
 
 def _init_pool_worker(model: str | None) -> None:
@@ -115,7 +156,7 @@ def run_process_pool(tasks: Iterable[list[Source]], settings: RunSettings, optio
     """
     pool = _PoolWithRestart(settings.workers, options)
     try:
-        yield from _in_order(pool.submit, pool.collect, tasks, settings.workers * IN_FLIGHT_PER_WORKER)
+        yield from _in_order(pool.submit, pool.collect, tasks, settings.workers * IN_FLIGHT_PER_WORKER, _wait_pool)
     finally:
         pool.shutdown()
 
@@ -234,7 +275,13 @@ def run_dask(tasks: Iterable[list[Source]], settings: RunSettings, options: Work
                     batch.items.append(worker.died(source))
             return batch
 
-        yield from _in_order(submit, collect, _chain(first, tasks), n_workers * IN_FLIGHT_PER_WORKER)
+        def wait_any(futures: list) -> list:
+            from distributed import wait
+
+            done, _ = wait(futures, return_when="FIRST_COMPLETED")
+            return [f for f in futures if f in done]
+
+        yield from _in_order(submit, collect, _chain(first, tasks), n_workers * IN_FLIGHT_PER_WORKER, wait_any)
 
 
 def _chain(first, rest):

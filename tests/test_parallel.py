@@ -271,3 +271,30 @@ def test_a_dask_worker_killed_mid_run_costs_only_its_documents_in_flight(small_c
         if table in ("speakers", "quote_groups", "quote_speakers"):
             continue  # built across documents: the fourth adds to them
         assert [r for r in rows[table] if r[0] != rows["documents"][-1][0]] == single_process[table], table
+
+
+def test_a_long_task_at_the_head_does_not_hold_back_the_others():
+    """Results come in input order, but while the first task runs, the others keep being
+    submitted (up to the buffer), so the other workers do not idle behind it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.parallel import _in_order, _wait_pool
+
+    submitted_while_head_ran = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        head = pool.submit(time.sleep, 0.5)
+
+        def submit(task):
+            if task == 0:
+                return head
+            submitted_while_head_ran.append(not head.done())
+            return pool.submit(lambda: task)
+
+        def collect(task, future):
+            future.result()
+            return task
+
+        results = list(_in_order(submit, collect, range(10), in_flight=2, wait_any=_wait_pool))
+    assert results == list(range(10))
+    # the window counts unfinished tasks: short ones finish and make room while the head runs
+    assert sum(submitted_while_head_ran) >= 4
