@@ -159,8 +159,9 @@ class RunSummary:
 
 
 # A task (the files sent to a worker at once) closes at ``batch_size`` files or this many bytes
-# on disk: large enough that a task is worth sending, small enough to spread the load.
-TASK_BYTES = 256 * 1024
+# on disk: about 10,000 words of plain text (2-3 s of analysis), fewer of HTML or PDF. Small
+# enough to spread the load and keep a run's tail short; a task is worth a few ms of overhead.
+TASK_BYTES = 64 * 1024
 
 
 def tasks(sources: Iterable[Source], size: int, max_bytes: int = TASK_BYTES) -> Iterator[list[Source]]:
