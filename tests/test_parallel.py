@@ -81,10 +81,10 @@ def test_workers_read_their_own_files(small_corpus, tmp_path, monkeypatch):
     import os
 
     import pipeline.ingest.guarded as guarded
-    from pipeline.parallel import start_method
+    import pipeline.parallel
 
-    if start_method() != "fork":
-        pytest.skip("the stand-in reaches workers only when they are forked")
+    # the stand-in reaches workers only when they are forked (even if an earlier test left threads)
+    monkeypatch.setattr(pipeline.parallel, "start_method", lambda: "fork")
     readers = tmp_path / "readers.txt"
     monkeypatch.setenv("NGO_TEST_READERS", str(readers))
     monkeypatch.setattr(guarded.GuardedReader, "read_all", _note_reading_pid)
@@ -190,11 +190,11 @@ def _die_on_marked_path(sources, options):
 
 
 def test_a_worker_that_dies_fails_its_document_and_the_run_goes_on(small_corpus, tmp_path, monkeypatch):
+    import pipeline.parallel
     import pipeline.worker
-    from pipeline.parallel import start_method
 
-    if start_method() != "fork":
-        pytest.skip("the stand-in reaches workers only when they are forked")
+    # the stand-in reaches workers only when they are forked (even if an earlier test left threads)
+    monkeypatch.setattr(pipeline.parallel, "start_method", lambda: "fork")
     pipeline.worker.load_models()  # forked workers inherit the loaded model: restarts are quick
     monkeypatch.setattr(pipeline.worker, "process_batch", _die_on_marked_path)
     killer = tmp_path / "kill_this_worker.txt"
