@@ -1,9 +1,14 @@
-"""Run the pipeline over many files: stream, parse in batches, write, summarise.
+"""Run the pipeline over many files: walk paths, hand them to workers, write what comes back.
 
-Documents flow one batch at a time: read (ingest) -> skip those already stored ->
-``nlp.pipe`` and the analysis components (:func:`pipeline.analysis.analyse_documents`) -> the SQLite store (one transaction per document).
-Memory stays flat however many documents there are; the model loads once, and only when
-some document needs analysing. A document that fails to read or to analyse gets
+The main process walks the input paths, skips files whose stat the store knows unchanged, and
+sends the others, in tasks of a few files (:func:`tasks`), to the executor
+(:mod:`pipeline.parallel`); whichever process runs a task reads its files in a budgeted child
+process, analyses them (``nlp.pipe`` and the analysis components) and encodes their rows
+(:mod:`pipeline.worker`). Back in the main process, results arrive in input order: a content
+already seen in this run is skipped as a duplicate, one already stored as unchanged, and the
+rest inserted, one transaction per task (:meth:`~pipeline.store.StoreWriter.write_encoded`).
+Memory stays flat however many documents there are; the model loads once per process, and only
+when some document needs analysing. A document that fails to read or to analyse gets
 ``status: error`` with its message and never stops the batch.
 """
 from __future__ import annotations
@@ -14,16 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline.ingest import IngestError, iter_input_paths, load_metadata
-from pipeline.ingest.guarded import GuardedReader
-from pipeline.ingest.errors import ERROR_KINDS
-from pipeline.limits import Limits
+from pipeline.ingest import iter_input_paths, load_metadata
 from pipeline.output import write_json_atomic
-from pipeline.records import SCHEMA_VERSION, TABLES, Document, DocumentResult
+from pipeline.records import SCHEMA_VERSION, TABLES
 from pipeline.settings import RunSettings
 from pipeline.store import StoreWriter
+from pipeline.worker import WORDS_PER_BATCH, Batch, Prepared, Source, WorkOptions, error_kind  # noqa: F401
 
-# spaCy, scikit-learn and the extractors are imported by pipeline.parallel only when a document
+# spaCy, scikit-learn and the extractors are imported by pipeline.worker only when a document
 # needs analysing: an unchanged re-run never pays the seconds their import costs
 
 log = logging.getLogger(__name__)
@@ -155,124 +158,138 @@ class RunSummary:
         }
 
 
-def _failed(source: str, kind: str, message: str) -> Document:
-    """An error document: stored with its kind and message, never analysed."""
-    return Document(source=source, text="", status="error", error=f"{kind}: {message}", error_kind=kind,
-                    language=None)
+# A task (the files sent to a worker at once) closes at ``batch_size`` files or this many bytes
+# on disk: about 10,000 words of plain text (2-3 s of analysis), fewer of HTML or PDF. Small
+# enough to spread the load and keep a run's tail short; a task is worth a few ms of overhead.
+TASK_BYTES = 64 * 1024
 
 
-def error_kind(document: Document) -> str:
-    """The kind of a failed document: its ``error_kind``, else the prefix of its message."""
-    if document.error_kind:
-        return document.error_kind
-    prefix = (document.error or "").split(":", 1)[0]
-    if prefix in ERROR_KINDS:
-        return prefix
-    return "analysis" if prefix.startswith("analysis") else "corrupt"
+def tasks(sources: Iterable[Source], size: int, max_bytes: int = TASK_BYTES) -> Iterator[list[Source]]:
+    """Lists of at most ``size`` sources, also closed once their files hold ``max_bytes``."""
+    task: list[Source] = []
+    total = 0
+    for source in sources:
+        task.append(source)
+        total += source.size
+        if len(task) >= size or total >= max_bytes:
+            yield task
+            task, total = [], 0
+    if task:
+        yield task
 
 
-def iter_documents(
-    inputs: Iterable[tuple[Path, str | None]],
-    metadata: dict[str, dict] | None,
-    summary: RunSummary,
-    limits: Limits | None = None,
-) -> Iterator[Document]:
-    """Read every input (from ``iter_input_paths``), yielding documents and noting skips.
-
-    Skipped paths (unsupported type, duplicate content, paths that cannot be walked) go
-    straight into ``summary``; every other path is yielded as a document, ``status="error"``
-    (with ``error_kind``) when it could not be read, so the batch stores and counts it. Files are
-    read in a separate process under ``limits.max_memory_mb`` and ``limits.max_seconds``
-    (:class:`~pipeline.ingest.guarded.GuardedReader`).
-    """
-    seen: dict[str, str] = {}
-
-    def to_read() -> Iterator[tuple[Path, dict | None]]:
-        for path, skip_reason in inputs:
-            if skip_reason:
-                summary.add(str(path), "skipped", skip_kind(skip_reason), skip_reason)
-                continue
-            yield path, (metadata.get(str(path)) or metadata.get(path.name)) if metadata else None
-
-    with GuardedReader(limits) as reader:  # each file read under a memory and time budget
-        for path, _, read in reader.read_all(to_read()):
-            source = str(path)
-            if isinstance(read, IngestError):
-                if read.kind == "unsupported":  # e.g. a JSON file that is not a publication record
-                    summary.add(source, "skipped", "unsupported", str(read))
-                else:
-                    yield _failed(source, read.kind, str(read))
-                continue
-            if isinstance(read, Exception):  # a reader bug must not stop the batch
-                log.debug("ingest failed for %s: %r", source, read)
-                yield _failed(source, "corrupt", f"unexpected {type(read).__name__} while reading: {read} "
-                                                 "(if the file opens elsewhere, please report it)")
-                continue
-            if read.doc_id in seen:
-                summary.add(source, "skipped", "duplicate", f"duplicate content of {seen[read.doc_id]}",
-                            read.doc_id)
-                continue
-            seen[read.doc_id] = source
-            yield read
+def work_options(settings: RunSettings, corrections: dict | None = None) -> WorkOptions:
+    """What every task carries of ``settings`` (Dask runs no analysis time limit: no signal there)."""
+    return WorkOptions(model=settings.model, batch_size=settings.batch_size, limits=settings.limits,
+                       max_seconds=None if settings.executor == "dask" else settings.limits.max_seconds,
+                       corrections=corrections or {})
 
 
-def _batched(items: Iterable[Document], size: int, max_words: int | None = None) -> Iterator[list[Document]]:
-    """Lists of at most ``size`` items, also closed once they hold ``max_words`` words.
-
-    The word cap keeps the parser's memory per batch bounded and balances the load between
-    workers: one 40-page report weighs as much as a dozen press releases.
-    """
-    batch: list[Document] = []
-    words = 0
-    for item in items:
-        batch.append(item)
-        words += item.n_words if max_words else 0
-        if len(batch) >= size or (max_words and words >= max_words):
-            yield batch
-            batch, words = [], 0
-    if batch:
-        yield batch
-
-
-# A batch also closes at this many words: the parser's memory grows with the batch, so a cap
-# in words (not only in documents) keeps the peak the same whatever the mix of long and short
-# documents; in parallel runs it also spreads the load (about a second of analysis).
-WORDS_PER_BATCH = 5_000
-
-
-def process_documents(documents: Iterable[Document], settings: RunSettings | None = None,
-                      **options) -> Iterator[DocumentResult]:
-    """Analyse documents in batches (one ``nlp.pipe`` each); errors become error results.
+def process_sources(sources: Iterable[Source], settings: RunSettings | None = None,
+                    corrections: dict | None = None, **options) -> Iterator[Batch]:
+    """Read, analyse and encode ``sources`` on the executor ``settings`` name; batches in input order.
 
     Parameters
     ----------
-    documents : iterable of Document
-        Read lazily, one batch at a time.
+    sources : iterable of Source
+        Read lazily, a few tasks ahead of the results.
     settings : RunSettings, optional
-        ``model``, ``batch_size``, ``workers``, ``executor``, ``scheduler`` and
-        ``limits.max_seconds`` (the longest analysis of one document; not enforced on Dask) are
+        ``model``, ``batch_size``, ``workers``, ``executor``, ``scheduler`` and ``limits`` are
         used; keyword ``options`` override them.
+    corrections : dict, optional
+        Analysts' theme corrections (:func:`pipeline.themes.review.read_corrections`), applied
+        on the workers.
 
     Yields
     ------
-    DocumentResult
-        In input order, whichever executor runs the work.
+    Batch
+        A :class:`~pipeline.worker.Prepared` per source, in input order, whichever executor runs
+        the work, and the CPU time the work took where it ran.
     """
     from pipeline import parallel
 
     settings = (settings or RunSettings()).replace(**options)
-    batches = _batched(documents, settings.batch_size, WORDS_PER_BATCH)
+    work = work_options(settings, corrections)
     if settings.executor == "dask":
-        yield from parallel.run_dask(batches, settings)
+        yield from parallel.run_dask(tasks(sources, settings.batch_size), settings, work)
     elif settings.workers > 1:
-        yield from parallel.run_process_pool(batches, settings)
+        yield from parallel.run_process_pool(tasks(sources, settings.batch_size), settings, work)
     else:
-        yield from parallel.run_serial(batches, settings)
+        yield from parallel.run_serial(sources, work)
+
+
+def sources_of(inputs: Iterable[tuple[Path, str | None]], metadata: dict[str, dict] | None, summary: RunSummary,
+               known_doc_ids: dict[str, str] | None = None) -> Iterator[Source]:
+    """The paths to read as :class:`Source`, with their metadata row; skipped paths (unsupported
+    type, paths that cannot be walked) go straight into ``summary``."""
+    known = known_doc_ids if known_doc_ids is not None else {}  # filled as the paths are walked
+    for path, skip_reason in inputs:
+        if skip_reason:
+            summary.add(str(path), "skipped", skip_kind(skip_reason), skip_reason)
+            continue
+        row = (metadata.get(str(path)) or metadata.get(path.name)) if metadata else None
+        try:
+            size = path.stat().st_size
+        except OSError:  # vanished or unreadable: the reader reports it
+            size = 0
+        yield Source(str(path), row, known.get(str(path)), size=size)
+
+
+@dataclass(frozen=True)
+class _ReadOk:
+    """A document as it was read (``StoreWriter.is_unchanged`` asks for its status and doc_id)."""
+
+    doc_id: str
+    status: str = "ok"
+
+
+def store_batches(batches: Iterable[Batch], writer: StoreWriter, summary: RunSummary,
+                  on_document: Callable[[Prepared], None] | None = None) -> Batch:
+    """Write what the workers prepared, one transaction per batch; returns the workers' CPU
+    seconds (a :class:`~pipeline.worker.Batch` without items).
+
+    A content already met in this run is skipped as a duplicate, one stored ``ok`` as unchanged
+    (neither is written); every other document is inserted, replacing its source's old version.
+    """
+    seen: dict[str, str] = {}
+    worker_cpu = Batch([])
+    for batch in batches:
+        worker_cpu.cpu_seconds += batch.cpu_seconds
+        worker_cpu.reading_cpu_seconds += batch.reading_cpu_seconds
+        to_write: list[Prepared] = []
+        for item in batch.items:
+            if item.outcome == "skipped":
+                summary.add(item.source, "skipped", item.kind, item.error)
+                continue
+            if item.read_ok:
+                if item.doc_id in seen:
+                    summary.add(item.source, "skipped", "duplicate", f"duplicate content of {seen[item.doc_id]}",
+                                item.doc_id)
+                    continue
+                seen[item.doc_id] = item.source
+                writer.remember_source(item.source, "ok", item.doc_id)
+            # judged on the content read, whatever its analysis gave (as before it was analysed)
+            if item.outcome == "unchanged" or (item.read_ok and writer.is_unchanged(_ReadOk(item.doc_id))):
+                writer.actions["unchanged"] += 1
+                summary.add(item.source, "skipped", "unchanged", "unchanged: already in the store", item.doc_id)
+                continue
+            to_write.append(item)
+        writer.write_encoded([item.encoded for item in to_write])  # a killed run loses only those in flight
+        for item in to_write:
+            if item.status == "ok":
+                summary.add(item.source, "ok", doc_id=item.doc_id)
+                summary.words += item.n_words
+            else:
+                summary.add(item.source, "error", item.kind, item.error, item.doc_id)
+            if on_document:
+                on_document(item)
+    writer.flush_sources()
+    return worker_cpu
 
 
 def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSettings | None = None, *,
         on_start: Callable[[int], None] | None = None,
-        on_document: Callable[[DocumentResult], None] | None = None, **options) -> RunSummary:
+        on_document: Callable[[Prepared], None] | None = None, **options) -> RunSummary:
     """Process ``paths`` (files or folders) into the SQLite store.
 
     Parameters
@@ -287,14 +304,14 @@ def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSet
         ``options`` (``workers=2``, ``force=True``, ``metadata_file=...``) override its fields.
     on_start, on_document : callable, optional
         ``on_start`` receives the number of documents to read (skipped files excluded),
-        ``on_document`` every result as it is stored.
+        ``on_document`` every :class:`~pipeline.worker.Prepared` document as it is stored.
 
     Returns
     -------
     RunSummary
         Also written to ``out/run.json``.
     """
-    from pipeline.themes.review import apply_corrections, read_corrections
+    from pipeline.themes.review import read_corrections
 
     settings = (settings or RunSettings()).replace(out=Path(out) if out is not None else None, **options)
     started = time.perf_counter()
@@ -314,26 +331,12 @@ def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSet
         summary.add(source, "skipped", "unchanged", "unchanged: already in the store", doc_id)
 
     with StoreWriter(store_path, force=settings.force, lock_timeout=settings.lock_timeout) as writer:
-        # files whose size and mtime match the last read are skipped unread (skip_unchanged_files),
-        # the others read, then skipped when their content hash is stored (skip_unchanged)
+        # files whose size and mtime match the last read are skipped unread (skip_unchanged_files);
+        # the others are read on the workers, and skipped there when their content is the one
+        # their path held (known_doc_ids), or here when it is stored under another path
         to_read = writer.skip_unchanged_files(inputs, on_skip=unchanged)
-        documents = writer.skip_unchanged(
-            writer.remember_sources(iter_documents(to_read, metadata, summary, settings.limits)),
-            on_skip=lambda d: unchanged(d.source, d.doc_id))
-        for result in process_documents(documents, settings):
-            document = result.document
-            if document.status != "ok":
-                document.error_kind = error_kind(document)  # every stored failure has its kind
-            else:
-                apply_corrections(result, corrections)  # analysts' corrections win over the model
-            writer.write(result)  # commits this document: a killed run loses only those in flight
-            if document.status == "ok":
-                summary.add(document.source, "ok", doc_id=document.doc_id)
-                summary.words += document.n_words
-            else:
-                summary.add(document.source, "error", document.error_kind, document.error, document.doc_id)
-            if on_document:
-                on_document(result)
+        sources = sources_of(to_read, metadata, summary, writer.known_doc_ids)
+        store_batches(process_sources(sources, settings, corrections), writer, summary, on_document)
         writer.record_outcomes(summary.outcomes)  # stored only when the run wrote a document
         writer.finish_run(summary.counts())
         summary.run_id = writer.run_id
@@ -347,4 +350,4 @@ def run(paths: list[str | Path], out: str | Path | None = None, settings: RunSet
     return summary
 
 
-__all__ = ["RunSettings", "RunSummary", "run", "process_documents", "iter_documents", "TABLES"]
+__all__ = ["RunSettings", "RunSummary", "run", "process_sources", "sources_of", "store_batches", "tasks", "TABLES"]

@@ -5,9 +5,11 @@
 (a) bare ``nlp.pipe``: the same spaCy model loaded with ``spacy.load`` (what a spaCy user
     gets), piping the already-ingested texts (``n_process=N`` with ``--workers N``);
 (b) the whole pipeline: ingest (reading every file again) -> spaCy -> extractors -> themes
-    -> writing a temporary store, through :func:`pipeline.batch.process_documents` and
-    :class:`~pipeline.store.StoreWriter`, as ``ngo-pipeline run`` does;
-and their ratio, in words per second over the same word count. Model loading is outside
+    -> writing a temporary store, through :func:`pipeline.batch.process_sources` and
+    :func:`pipeline.batch.store_batches`, as ``ngo-pipeline run`` does;
+and their ratio, in words per second over the same word count; and, of (b), the main process's
+CPU time per word against a worker's (reading, analysis, encoding), the serial fraction and the
+speed-up bound it implies (:func:`serial_fraction`). Model loading is outside
 both timings (the pool's start-up, with ``--workers N``, is inside both).
 
 Stage shares come from a third, instrumented pass over the corpus once, in this process: the
@@ -128,46 +130,63 @@ def bare_spacy_pass(texts: Iterator[str], model_name: str, *, workers: int = 1, 
 def pipeline_pass(paths: list[Path], metadata: dict | None, store_path: Path, *, repeat: int = 1,
                   workers: int = 1, executor: str = "process", model: str | None = None,
                   batch_size: int = 16) -> dict[str, Any]:
-    """(b): ingest -> process_documents -> StoreWriter, streaming ``repeat`` copies of the corpus."""
-    from pipeline.batch import process_documents
+    """(b): paths -> workers (read, analyse, encode) -> the store, streaming ``repeat`` copies.
+
+    The same functions as ``ngo-pipeline run`` (:func:`pipeline.batch.process_sources`,
+    :func:`pipeline.batch.store_batches`). Also splits the CPU time between the main process
+    (``main_cpu_seconds``: walking sources, inserting rows, the store's closing rebuild) and the
+    work a worker does (``worker_cpu_seconds``: reading, analysis, encoding, wherever it ran).
+    """
+    from pipeline.batch import RunSummary, process_sources, store_batches
     from pipeline.limits import Limits
-    from pipeline.settings import RunSettings
     from pipeline.parallel import load_models
+    from pipeline.settings import RunSettings
     from pipeline.store import StoreWriter
+    from pipeline.worker import Source
 
     if executor == "process":
         # as (a): model loading is not timed (forked workers inherit the loaded model)
         nlp = load_models(model)
         list(nlp.pipe([WARM_UP_TEXT]))
-    stages: dict[str, float] = {}
-    counts = {"documents": 0, "words": 0, "failed": 0}
 
-    def documents() -> Iterator[Document]:
+    def sources() -> Iterator[Source]:
         for copy in range(repeat):
             for path in paths:
-                with _timed(stages, "ingest"):
-                    document = _as_copy(_read(path, metadata), copy)
-                if document.status == "ok":
-                    counts["documents"] += 1
-                    counts["words"] += document.n_words
-                yield document
+                row = (metadata.get(str(path)) or metadata.get(path.name)) if metadata else None
+                yield Source(str(path), row, suffix=_copy_marker(copy) if copy else "", size=path.stat().st_size)
 
-    started, cpu = time.perf_counter(), cpu_seconds()
+    summary = RunSummary()
+    settings = RunSettings(model=model, batch_size=batch_size, workers=workers, executor=executor,
+                           limits=Limits(max_seconds=0))
+    started, cpu, main_started = time.perf_counter(), cpu_seconds(), time.process_time()
     with StoreWriter(store_path, force=True) as writer:
-        settings = RunSettings(model=model, batch_size=batch_size, workers=workers, executor=executor,
-                               limits=Limits(max_seconds=0))
-        for result in process_documents(documents(), settings):
-            if result.document.status != "ok" and result.document.error_kind in ("timeout", "analysis"):
-                counts["failed"] += 1
-            with _timed(stages, "write"):
-                writer.write(result)
+        work = store_batches(process_sources(sources(), settings), writer, summary)
         # the peak of the streaming part, before the store rebuilds its cross-document tables
         streaming_peak = peak_memory_mib()["process"]
-        closing = time.perf_counter()
-    stages["write"] = stages.get("write", 0.0) + time.perf_counter() - closing  # derived tables, FTS merge
+    main_cpu = time.process_time() - main_started
+    if executor == "process" and workers == 1:  # analysis ran in this process: it is not the main's
+        main_cpu -= work.cpu_seconds - work.reading_cpu_seconds  # (reading ran in a child)
+    worker_cpu = work.cpu_seconds
+    failed = sum(1 for o in summary.outcomes if o.outcome == "error" and o.kind in ("timeout", "analysis"))
     # children's CPU counts once they are joined: the pool is shut down by now (Dask workers are not)
-    return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu, **counts,
-            "stages": stages, "streaming_peak_mib": streaming_peak}
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu,
+            "documents": summary.documents_ok, "words": summary.words, "failed": failed,
+            "main_cpu_seconds": main_cpu, "worker_cpu_seconds": worker_cpu, "streaming_peak_mib": streaming_peak}
+
+
+def serial_fraction(main_cpu: float, worker_cpu: float, words: int) -> dict[str, float]:
+    """The main process's CPU per word against a worker's, and the speed-up that bounds.
+
+    Every word costs ``main`` CPU seconds in the one main process and ``worker`` in some worker:
+    by Amdahl's law no number of workers runs faster than ``(main + worker) / main`` times one
+    process (``1 / serial_fraction``), and the main process saturates at about ``worker / main``
+    busy workers.
+    """
+    fraction = main_cpu / (main_cpu + worker_cpu) if main_cpu + worker_cpu > 0 else 0.0
+    return {"main_us_per_word": 1e6 * main_cpu / words if words else 0.0,
+            "worker_us_per_word": 1e6 * worker_cpu / words if words else 0.0,
+            "main_share_of_worker": main_cpu / worker_cpu if worker_cpu else 0.0,
+            "serial_fraction": fraction, "speedup_bound": 1 / fraction if fraction else float("inf")}
 
 
 def stage_names(nlp) -> tuple[str, ...]:
@@ -289,6 +308,7 @@ def run_bench(path: str | Path | None = None, *, repeat: int = 1, workers: int =
         if whole["words"] != words:
             raise RuntimeError(f"(b) saw {whole['words']} words, (a) {words}: the corpus changed during the run")
         report["pipeline"] = {**whole, "words_per_second": words / whole["seconds"]}
+        report["serial"] = serial_fraction(whole["main_cpu_seconds"], whole["worker_cpu_seconds"], words)
         report["ratio"] = report["pipeline"]["words_per_second"] / report["bare_spacy"]["words_per_second"]
         # the same ratio on CPU time: what the wall-clock ratio would be on a quiet machine
         report["ratio_cpu"] = bare["cpu_seconds"] / whole["cpu_seconds"] if executor == "process" else None
@@ -366,6 +386,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         f"ratio b/a: {report['ratio']:.3f}"
         + (f" (on CPU time: {report['ratio_cpu']:.3f}; CPU s: a {report['bare_spacy']['cpu_seconds']:.1f}, "
            f"b {report['pipeline']['cpu_seconds']:.1f})" if report.get("ratio_cpu") else ""),
+        f"main-process CPU per word: {report['serial']['main_us_per_word']:.2f} µs, a worker's "
+        f"{report['serial']['worker_us_per_word']:.1f} µs ({report['serial']['main_share_of_worker']:.2%}); "
+        f"serial fraction {report['serial']['serial_fraction']:.2%}, "
+        f"Amdahl speed-up bound {report['serial']['speedup_bound']:,.0f} workers",
         f"peak memory: {report['peak_memory_mib']['process']:,.0f} MiB (this process), "
         f"{report['peak_memory_mib']['largest_child']:,.0f} MiB (largest worker)",
     ]

@@ -129,7 +129,7 @@ def run(
             summary = run_batch(
                 paths, settings=settings,
                 on_start=lambda total: progress.update(task, total=total, refresh=True),
-                on_document=lambda r: progress.update(task, advance=1, name=Path(r.document.source).name[:40],
+                on_document=lambda r: progress.update(task, advance=1, name=Path(r.source).name[:40],
                                                       refresh=True),
             )
         except (*_model_not_found(), MetadataError, FileNotFoundError, StoreError) as exc:

@@ -1,8 +1,9 @@
 """One object for everything a run is told: inputs' metadata, outputs, model, limits, parallelism.
 
 ``ngo-pipeline run`` builds a :class:`RunSettings` from its options and hands it down unchanged:
-:func:`pipeline.batch.run` -> :func:`pipeline.batch.process_documents` -> the executors of
-:mod:`pipeline.parallel` -> :func:`pipeline.analysis.analyse_documents`. From Python,
+:func:`pipeline.batch.run` -> :func:`pipeline.batch.process_sources` -> the executors of
+:mod:`pipeline.parallel` -> :func:`pipeline.worker.process_batch` (what a worker needs of it,
+:class:`~pipeline.worker.WorkOptions`) -> :func:`pipeline.analysis.analyse_documents`. From Python,
 ``pipeline.batch.run(paths, out, workers=2)`` builds one from keyword arguments.
 """
 from __future__ import annotations
@@ -34,7 +35,8 @@ class RunSettings:
         spaCy model name or path (default: :func:`pipeline.nlp.default_model_name`).
     batch_size : int
         Documents per ``nlp.pipe`` batch (a batch also closes at
-        :data:`pipeline.batch.WORDS_PER_BATCH` words).
+        :data:`pipeline.worker.WORDS_PER_BATCH` words), and files per task sent to a worker (a
+        task also closes at :data:`pipeline.batch.TASK_BYTES` bytes).
     force : bool
         Analyse documents again even when the store holds them unchanged.
     limits : Limits

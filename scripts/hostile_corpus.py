@@ -2,7 +2,7 @@
 corpus, and report each outcome, the peak memory per process and whether the sample documents
 came out as in a clean run.
 
-    python scripts/hostile_corpus.py [--workdir /tmp/hostile] [--workers 1]
+    python scripts/hostile_corpus.py [--workdir /tmp/hostile] [--workers 1] [--scale 1]
 
 Builds (about 20 s): a 1.1 MB .docx inflating to 1.1 GiB; PDFs of 1 MB and 2 MB whose streams
 inflate to 1 and 2 GiB; texts of 900,000 and 300,000 curly quotes (2.7 and 0.9 MB); a
@@ -46,14 +46,16 @@ finally:
 """
 
 
-def build(folder: Path) -> None:
+def build(folder: Path, scale: float = 1.0) -> None:
+    """The hostile files at ``scale`` times their full size (the test suite runs 0.001), the
+    links, and the sample corpus."""
     folder.mkdir(parents=True)
-    docx_bomb(folder / "bomb.docx", int(1.1 * GIB))
-    pdf_flate_bomb(folder / "flate_1g.pdf", GIB)
-    pdf_flate_bomb(folder / "flate_2g.pdf", 2 * GIB)
-    quote_flood(folder / "quotes_900k.txt", 900_000)
-    quote_flood(folder / "quotes_300k.txt", 300_000)
-    hyphenated_pdf(folder / "hyphens_2000_pages.pdf", 2_000)
+    docx_bomb(folder / "bomb.docx", int(1.1 * GIB * scale))
+    pdf_flate_bomb(folder / "flate_1g.pdf", int(GIB * scale))
+    pdf_flate_bomb(folder / "flate_2g.pdf", int(2 * GIB * scale))
+    quote_flood(folder / "quotes_900k.txt", int(900_000 * scale))
+    quote_flood(folder / "quotes_300k.txt", int(300_000 * scale))
+    hyphenated_pdf(folder / "hyphens_2000_pages.pdf", max(1, int(2_000 * scale)))
     (folder / "passwd.txt").symlink_to("/etc/passwd")
     (folder / "etc").symlink_to("/etc")
     for path in sorted((REPO / "corpus").iterdir()):
@@ -70,14 +72,16 @@ def run(paths: list[Path], out: Path, workers: int) -> dict:
             "traceback": "Traceback" in proc.stdout + proc.stderr}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/hostile"))
     parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args()
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="size of the hostile files against the full size (the test suite runs 0.001)")
+    args = parser.parse_args(argv)
     shutil.rmtree(args.workdir, ignore_errors=True)
     started = time.perf_counter()
-    build(args.workdir / "in")
+    build(args.workdir / "in", args.scale)
     sizes = {p.name: p.stat().st_size for p in (args.workdir / "in").iterdir() if p.is_file() and not p.is_symlink()}
     print(f"built in {time.perf_counter() - started:.0f} s: " + ", ".join(
         f"{name} {size / (1 << 20):.1f} MiB" for name, size in sorted(sizes.items()) if size > 100_000))

@@ -46,6 +46,22 @@ def test_both_passes_run_on_the_same_words(report):
                                                 / report["pipeline"]["cpu_seconds"])
 
 
+def test_the_main_processs_share_of_the_work_and_its_speedup_bound(report):
+    """(b)'s CPU time is split between the main process and the work a worker does (reading,
+    analysis, encoding); the serial fraction and Amdahl's bound follow from the two."""
+    run, serial = report["pipeline"], report["serial"]
+    assert run["worker_cpu_seconds"] > 0 and run["main_cpu_seconds"] > 0
+    assert serial["main_us_per_word"] == pytest.approx(1e6 * run["main_cpu_seconds"] / report["words"])
+    assert serial["worker_us_per_word"] == pytest.approx(1e6 * run["worker_cpu_seconds"] / report["words"])
+    fraction = run["main_cpu_seconds"] / (run["main_cpu_seconds"] + run["worker_cpu_seconds"])
+    assert serial["serial_fraction"] == pytest.approx(fraction)
+    assert serial["speedup_bound"] == pytest.approx(1 / fraction)
+    # the analysis is the worker's: the main process does a small part of the work
+    assert run["main_cpu_seconds"] < run["worker_cpu_seconds"]
+    text = "\n".join(summary_lines(report))
+    assert "main-process CPU per word" in text and "Amdahl speed-up bound" in text
+
+
 def test_stage_shares_cover_every_stage(report, nlp):
     shares = report["stages"]["share"]
     assert list(shares) == list(stage_names(nlp))

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import pipeline.ingest.guarded as guarded
-from pipeline.batch import iter_documents, run
+from pipeline.batch import run
+from pipeline.worker import Source, read_sources
 from pipeline.ingest import IngestError, iter_input_paths, read_document
 from pipeline.ingest.pdf import join_hyphenated
 from pipeline.limits import MB, Limits
@@ -98,16 +99,20 @@ def test_a_read_past_max_seconds_is_a_timeout_and_the_files_behind_it_are_read(
 
 
 def test_a_reader_bug_is_a_corrupt_document_not_a_stopped_batch(tmp_path, monkeypatch):
-    from pipeline.batch import RunSummary
-
     def buggy(path, metadata=None, limits=None):
         raise KeyError("a reader bug")
 
     monkeypatch.setattr(guarded, "read_document", buggy)
     monkeypatch.setattr(guarded, "start_method", lambda: "fork")
-    documents = list(iter_documents([(SAMPLE, None)], None, RunSummary(), Limits(max_seconds=30)))
+    with guarded.GuardedReader(Limits(max_seconds=30)) as reader:
+        documents = list(read_sources([Source(str(SAMPLE))], reader))
     assert [(d.status, d.error_kind) for d in documents] == [("error", "corrupt")]
     assert "KeyError" in documents[0].error
+    with pytest.MonkeyPatch.context() as patch:  # the same through a whole run: stored, counted
+        patch.setattr(guarded, "read_document", buggy)
+        patch.setattr(guarded, "start_method", lambda: "fork")
+        summary = run([SAMPLE], tmp_path / "out", limits=Limits(max_seconds=30))
+    assert summary.counts()["error"] == 1 and summary.by_kind()["error"] == {"corrupt": 1}
 
 
 # ------------------------------------------------------------------ linear text repairs

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.batch
-import pipeline.parallel
+import pipeline.ingest.guarded
+import pipeline.worker
 from pipeline.batch import run
 
 SAMPLE = Path(__file__).resolve().parents[1] / "corpus"
@@ -40,7 +40,7 @@ def corpus(tmp_path) -> Path:
 def reads(monkeypatch) -> list[str]:
     """Every file the batch reads, by path."""
     seen: list[str] = []
-    real = pipeline.batch.GuardedReader.read_all
+    real = pipeline.ingest.guarded.GuardedReader.read_all
 
     def counting(self, items):
         def noted():
@@ -49,7 +49,7 @@ def reads(monkeypatch) -> list[str]:
                 yield path, metadata
         return real(self, noted())
 
-    monkeypatch.setattr(pipeline.batch.GuardedReader, "read_all", counting)
+    monkeypatch.setattr(pipeline.ingest.guarded.GuardedReader, "read_all", counting)
     return seen
 
 
@@ -57,7 +57,7 @@ def forbid_model_loading(monkeypatch) -> None:
     def fail(*args, **kwargs):
         raise AssertionError("a model was loaded although nothing needed analysing")
 
-    monkeypatch.setattr(pipeline.parallel, "load_models", fail)
+    monkeypatch.setattr(pipeline.worker, "load_models", fail)
 
 
 def doc_ids(out: Path) -> dict[str, str]:

@@ -8,13 +8,17 @@ timed (``Limits.max_seconds``: ``SIGALRM`` inside the child for Python code, and
 kills the child if a call in a C library outlives that by :data:`KILL_GRACE_SECONDS`). A file
 over budget fails with ``too_large`` or ``timeout``; a child that dies is replaced, and the files
 queued behind it are read again. Reads run :data:`READ_AHEAD` files ahead, so reading overlaps
-the analysis of the documents before them.
+the analysis of the documents before them. Each process that analyses documents (the run's own
+with ``--workers 1``, every pool or Dask worker otherwise) keeps one reader for its life
+(:mod:`pipeline.worker`), and :attr:`GuardedReader.cpu_seconds` adds up the reading CPU time.
 
 With ``max_memory_mb`` and ``max_seconds`` both 0 (no budget), files are read in this process.
 """
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -88,13 +92,14 @@ def _serve(conn, limits: Limits) -> None:
             return
         if request is None:
             return
+        started = time.process_time()
         try:
             result: object = read_within_budget(*request, limits)
         except IngestError as exc:
             result = exc
         except Exception as exc:  # noqa: BLE001  a reader bug: sent as text, it may not pickle
             result = ReaderFailure(f"{type(exc).__name__}: {exc}")
-        conn.send(result)
+        conn.send((result, time.process_time() - started))  # the CPU time: bench counts it as a worker's
 
 
 class ReaderFailure(Exception):
@@ -114,6 +119,7 @@ class GuardedReader:
         self.in_process = not self.limits.max_memory_mb and not self.limits.max_seconds
         self.process = None
         self.conn = None
+        self.cpu_seconds = 0.0  # CPU time the reading processes spent reading, so far
 
     def __enter__(self) -> "GuardedReader":
         return self
@@ -133,13 +139,23 @@ class GuardedReader:
         self._kill()
 
     def _start(self) -> None:
-        import multiprocessing
-
         context = multiprocessing.get_context(start_method())
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, self.limits), daemon=True,
                                        name="ngo-pipeline reader")
-        self.process.start()
+        # a Dask worker process is daemonic, and multiprocessing refuses children to daemonic
+        # processes (they could be orphaned); the reader cannot be: it dies with its parent
+        # (die_with_parent), so the flag is lifted while it starts
+        current = multiprocessing.current_process()
+        daemonic = current._config.get("daemon")
+        current._config["daemon"] = False
+        try:
+            self.process.start()
+        finally:
+            if daemonic is not None:
+                current._config["daemon"] = daemonic
+            else:
+                current._config.pop("daemon", None)
         child.close()
 
     def _kill(self) -> None:
@@ -169,7 +185,8 @@ class GuardedReader:
         wait = self.limits.max_seconds + KILL_GRACE_SECONDS if self.limits.max_seconds else None
         try:
             if self.conn.poll(wait):
-                result = self.conn.recv()
+                result, cpu_seconds = self.conn.recv()
+                self.cpu_seconds += cpu_seconds
                 return (IngestError("corrupt", f"unexpected {result} while reading (if the file opens "
                                                "elsewhere, please report it)")
                         if isinstance(result, ReaderFailure) else result)

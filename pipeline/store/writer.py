@@ -10,6 +10,9 @@
   a second run waits for it, then fails naming the first; ``serve`` and a run exclude each other.
 - Derived tables are marked stale in the same transaction as every document, so a run killed
   before rebuilding them has them rebuilt by the next run, even one with nothing new to write.
+- Rows arrive ready to insert (:class:`EncodedDocument`, built by :func:`encode_result` on the
+  worker that analysed the document): the writer only checks what a document replaces and runs
+  ``executemany``, several documents per transaction (:meth:`StoreWriter.write_encoded`).
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ import logging
 import os
 import sqlite3
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.records import TABLES, Document, DocumentResult
 from pipeline.store.db import (
@@ -85,6 +89,31 @@ def theme_rows(table: str, doc_id: str, rows: Iterable[dict]) -> Iterator[tuple[
             yield table, doc_id, row[id_field], theme
 
 
+@dataclass
+class EncodedDocument:
+    """A document's rows as the SQL values its tables' inserts take (``record_themes`` included).
+
+    Built by :func:`encode_result` wherever the document was analysed, so that the process
+    holding the store only inserts them.
+    """
+
+    source: str
+    doc_id: str
+    status: str
+    error: str | None
+    rows: dict[str, list[tuple[Any, ...]]]
+
+
+def encode_result(result: DocumentResult) -> EncodedDocument:
+    """The rows of ``result``, encoded (JSON lists and dicts) in each table's column order."""
+    rows = result.rows()
+    encoded = {table: [encode_row(table, r) for r in rows[table]] for table in TABLES}
+    encoded["record_themes"] = [row for table in THEMED_TABLES
+                                for row in theme_rows(table, result.doc_id, rows[table])]
+    document = result.document
+    return EncodedDocument(document.source, result.doc_id, document.status, document.error, encoded)
+
+
 class StoreWriter:
     """Write results into the store at ``path`` (created if missing).
 
@@ -124,8 +153,13 @@ class StoreWriter:
         # leaves the store byte for byte as it was
         self.run_id: int | None = None
         self._started_at = _now()
-        # stat of each file passed on by skip_unchanged_files, until remember_sources records it
+        # stat of each file passed on by skip_unchanged_files, until remember_source records it
         self._source_stats: dict[str, tuple[str, int, int]] = {}
+        self._pending_sources: list[tuple[str, int, int, str]] = []
+        self._recent_ns = time.time_ns() - RACY_NS
+        # doc_id each path held when last read and stored ok, for files whose stat changed: a
+        # worker that reads the same content again does not analyse it (:mod:`pipeline.worker`)
+        self.known_doc_ids: dict[str, str] = {}
 
     def __enter__(self) -> "StoreWriter":
         return self
@@ -220,34 +254,43 @@ class StoreWriter:
                     yield path, skip_reason
                     continue
                 row = self.conn.execute(
-                    "SELECT s.doc_id FROM sources s JOIN documents d ON d.doc_id = s.doc_id "
-                    "WHERE s.path = ? AND s.size = ? AND s.mtime_ns = ? AND d.status = 'ok'",
-                    (key, size, mtime_ns)).fetchone()
-                if row is not None:
+                    "SELECT s.doc_id, s.size, s.mtime_ns FROM sources s JOIN documents d ON d.doc_id = s.doc_id "
+                    "WHERE s.path = ? AND d.status = 'ok'", (key,)).fetchone()
+                if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
                     self.actions[UNCHANGED] += 1
                     if on_skip:
                         on_skip(str(path), row["doc_id"])
                     continue
+                if row is not None:
+                    self.known_doc_ids[str(path)] = row["doc_id"]
                 self._source_stats[str(path)] = (key, size, mtime_ns)
             yield path, skip_reason
 
     def remember_sources(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Pass documents on, recording the stat of each file read (for the next run's
         :meth:`skip_unchanged_files`), in one transaction per ``SOURCES_FLUSH`` files."""
-        pending: list[tuple[str, int, int, str]] = []
+        for document in documents:
+            self.remember_source(document.source, document.status, document.doc_id)
+            yield document
+        self.flush_sources()
+
+    def remember_source(self, source: str, status: str, doc_id: str) -> None:
+        """Record the stat of the file ``source`` was read from (taken by
+        :meth:`skip_unchanged_files`) when it read as ``ok``; saved every ``SOURCES_FLUSH`` files
+        and by :meth:`flush_sources`."""
+        # filled by skip_unchanged_files, which runs lazily upstream of the reads
+        stat = self._source_stats.pop(source, None)
         # a file modified within the last moments may be modified again within the same clock
         # tick, leaving its stat unchanged: such files are not remembered (git's "racily clean")
-        recent = time.time_ns() - RACY_NS
-        for document in documents:
-            # filled by skip_unchanged_files, which runs lazily upstream of this generator
-            stat = self._source_stats.pop(document.source, None)
-            if stat is not None and document.status == "ok" and stat[2] < recent:
-                pending.append((*stat, document.doc_id))
-                if len(pending) >= SOURCES_FLUSH:
-                    self._save_sources(pending)
-                    pending = []
-            yield document
-        self._save_sources(pending)
+        if stat is not None and status == "ok" and stat[2] < self._recent_ns:
+            self._pending_sources.append((*stat, doc_id))
+            if len(self._pending_sources) >= SOURCES_FLUSH:
+                self.flush_sources()
+
+    def flush_sources(self) -> None:
+        """Save the stats :meth:`remember_source` holds."""
+        self._save_sources(self._pending_sources)
+        self._pending_sources = []
 
     def _save_sources(self, rows: list[tuple[str, int, int, str]]) -> None:
         if not rows:
@@ -255,7 +298,7 @@ class StoreWriter:
         with transaction(self.conn):
             self.conn.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)", rows)
 
-    def _superseded(self, document: Document) -> list[str] | None:
+    def _superseded(self, document: Document | EncodedDocument) -> list[str] | None:
         """doc_ids this document replaces, or None when it must not be written at all."""
         rows = self.conn.execute("SELECT doc_id, status, error FROM documents WHERE source = ? OR doc_id = ?",
                                  (document.source, document.doc_id)).fetchall()
@@ -273,35 +316,47 @@ class StoreWriter:
         None (counted as unchanged) for a failed document whose stored version is kept: a good
         version of the same source, or the same failure recorded before.
         """
-        superseded = self._superseded(result.document)
-        if superseded is None:
-            self.actions[UNCHANGED] += 1
-            return None
-        rows = result.rows()
+        return self.write_encoded([encode_result(result)])[0]
+
+    def write_encoded(self, documents: list[EncodedDocument]) -> list[str | None]:
+        """Store documents whose rows are encoded, in one transaction; an action per document
+        (``inserted``, ``replaced``, or None as :meth:`write` says)."""
+        if not documents:
+            return []
         conn = self.conn
         new_run = self.run_id is None
+        actions: list[str | None] = []
         try:
             with transaction(conn):
-                if new_run:
-                    self.run_id = conn.execute("INSERT INTO runs(started_at, pid) VALUES (?, ?)",
-                                               (self._started_at, os.getpid())).lastrowid
-                for doc_id in superseded:
-                    delete_document(conn, doc_id)
-                for table in TABLES:
-                    conn.executemany(self._insert[table], (encode_row(table, r) for r in rows[table]))
-                for table in THEMED_TABLES:
+                for document in documents:
+                    superseded = self._superseded(document)
+                    if superseded is None:
+                        actions.append(None)
+                        continue
+                    if self.run_id is None:
+                        self.run_id = conn.execute("INSERT INTO runs(started_at, pid) VALUES (?, ?)",
+                                                   (self._started_at, os.getpid())).lastrowid
+                    for doc_id in superseded:
+                        delete_document(conn, doc_id)
+                    for table in TABLES:
+                        conn.executemany(self._insert[table], document.rows[table])
                     conn.executemany("INSERT OR IGNORE INTO record_themes VALUES (?, ?, ?, ?)",
-                                     theme_rows(table, result.doc_id, rows[table]))
-                conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')")
+                                     document.rows["record_themes"])
+                    actions.append(REPLACED if superseded else INSERTED)
+                if any(actions):
+                    conn.execute("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('derived_stale', '1')")
         except BaseException:
-            if new_run:  # the runs row was rolled back with the document
+            if new_run:  # the runs row was rolled back with the documents
                 self.run_id = None
             raise
-        for table in TABLES:
-            self.records[table] += len(rows[table])
-        action = REPLACED if superseded else INSERTED
-        self.actions[action] += 1
-        return action
+        for document, action in zip(documents, actions):
+            if action is None:
+                self.actions[UNCHANGED] += 1
+                continue
+            for table in TABLES:
+                self.records[table] += len(document.rows[table])
+            self.actions[action] += 1
+        return actions
 
     def totals(self) -> dict[str, int]:
         return table_counts(self.conn)
