@@ -26,13 +26,9 @@ _LIST_COLUMNS = ("statistic_id", "label", "n_claims", "n_documents", "n_sources"
 _RAW_CSV_HELP = "Write CSV cells exactly as stored (no ' before text starting with = + - @)."
 
 
-def _number(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.2f}"
-
-
 def _list_table(rows: list[dict], title: str) -> Table:
+    from pipeline.view.document import format_value  # the document view's spelling of a figure
+
     table = Table(title=Text(title, style="table.title"), title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("statistic", ratio=1)
@@ -40,7 +36,7 @@ def _list_table(rows: list[dict], title: str) -> Table:
     table.add_column("values", justify="right", max_width=21)
     table.add_column("!", justify="right")  # discrepancies
     for row in rows:
-        low, high = _number(row["min_value"]), _number(row["max_value"])
+        low, high = format_value(row["min_value"]), format_value(row["max_value"])
         table.add_row(row["statistic_id"][:8], Text(row["label"]), str(row["n_documents"]),
                       low if low == high else f"{low}–\n{high}", str(row["n_discrepancies"] or ""))
     return table

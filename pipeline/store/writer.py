@@ -66,7 +66,6 @@ def _now() -> str:
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
     """Delete a document and every row that points to it (call inside a transaction)."""
     forget_document(conn, doc_id)
-    conn.execute("DELETE FROM discrepancies WHERE doc_id_a = ? OR doc_id_b = ?", (doc_id, doc_id))
     for table in (*TABLES[1:], "record_themes", "quote_speakers", "quote_groups"):
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

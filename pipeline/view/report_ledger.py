@@ -16,10 +16,11 @@ def top_statistics(conn: sqlite3.Connection, doc_ids: set[str], top: int = 6) ->
     claims in those documents and their discrepancies."""
     if not doc_ids:
         return []
-    counts = conn.execute(
-        "SELECT sc.statistic_id, sc.doc_id FROM statistic_claims sc WHERE sc.statistic_id IS NOT NULL").fetchall()
+    # only statistics stated by two documents or more anywhere can be by two of these
+    rows = conn.execute("SELECT sc.statistic_id, sc.doc_id FROM statistic_claims sc JOIN statistics s "
+                        "ON s.statistic_id = sc.statistic_id WHERE s.n_documents >= 2").fetchall()
     per_statistic: dict[str, set[str]] = {}
-    for statistic_id, doc_id in counts:
+    for statistic_id, doc_id in rows:
         if doc_id in doc_ids:
             per_statistic.setdefault(statistic_id, set()).add(doc_id)
     chosen = sorted((s for s, docs in per_statistic.items() if len(docs) >= 2),

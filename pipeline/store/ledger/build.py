@@ -13,8 +13,9 @@ import math
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import groupby
-from typing import Iterable, Iterator
+from itertools import groupby, islice
+from operator import itemgetter
+from typing import Iterator
 
 from pipeline.store.ledger.discrepancies import Entry, find, subcount_exceeds_total
 from pipeline.store.ledger.keys import StatisticKey, statistic_key, value_range
@@ -22,7 +23,8 @@ from pipeline.store.ledger.sources import SourceNames
 
 # SQLite's limit on host parameters is far above this; chunks keep statements short
 _CHUNK = 500
-_FETCH = 5000
+# documents keyed per batch of inserts (and per look-up of their main places)
+_DOCUMENTS_PER_BLOCK = 200
 
 _NEW_CLAIMS = """
 SELECT c.doc_id, c.claim_id, c.text, c.value, c.value_max, c.qualifier, c.unit, c.counted, c.event,
@@ -46,66 +48,43 @@ class LedgerUpdate:
 
 
 def forget_document(conn: sqlite3.Connection, doc_id: str) -> None:
-    """Before a document's claims are deleted: mark its statistics stale, drop its ledger rows."""
+    """Before a document's claims are deleted: mark its statistics stale, drop its ledger rows and
+    the discrepancies that name its claims."""
     conn.execute("INSERT OR IGNORE INTO ledger_stale(statistic_id) SELECT statistic_id FROM statistic_claims "
                  "WHERE doc_id = ? AND statistic_id IS NOT NULL", (doc_id,))
     conn.execute("INSERT OR IGNORE INTO ledger_stale(statistic_id) SELECT total_statistic_id FROM statistic_claims "
                  "WHERE doc_id = ? AND total_statistic_id IS NOT NULL", (doc_id,))
     conn.execute("DELETE FROM statistic_claims WHERE doc_id = ?", (doc_id,))
+    conn.execute("DELETE FROM discrepancies WHERE doc_id_a = ? OR doc_id_b = ?", (doc_id, doc_id))
+
+
+def _in_chunks(ids: list[str]) -> Iterator[tuple[list[str], str]]:
+    """``ids`` in chunks of :data:`_CHUNK`, each with its ``?, ?, ...`` placeholders."""
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def _main_places(conn: sqlite3.Connection, doc_ids: list[str]) -> dict[str, str]:
     """Each document's most named place: the place of a figure whose sentence names none."""
     places: dict[str, str] = {}
-    for i in range(0, len(doc_ids), _CHUNK):
-        chunk = doc_ids[i:i + _CHUNK]
+    for chunk, marks in _in_chunks(doc_ids):
         rows = conn.execute(
-            f"SELECT doc_id, canonical, count(*) AS n FROM entities WHERE label = 'GPE' AND doc_id IN "
-            f"({','.join('?' * len(chunk))}) GROUP BY doc_id, canonical ORDER BY doc_id, n DESC, min(start)",
-            chunk).fetchall()
-        for doc_id, group in groupby(rows, key=lambda r: r[0]):
+            f"SELECT doc_id, canonical, count(*) AS n FROM entities WHERE label = 'GPE' AND doc_id IN ({marks}) "
+            "GROUP BY doc_id, canonical ORDER BY doc_id, n DESC, min(start)", chunk).fetchall()
+        for doc_id, group in groupby(rows, key=itemgetter(0)):
             places[doc_id] = next(group)[1]
     return places
 
 
-def _documents(cursor: sqlite3.Cursor) -> Iterator[list[sqlite3.Row]]:
-    """Rows of the new claims, one document at a time, fetched in blocks."""
-    current: list = []
-    while True:
-        rows = cursor.fetchmany(_FETCH)
-        if not rows:
-            break
-        for row in rows:
-            if current and row["doc_id"] != current[0]["doc_id"]:
-                yield current
-                current = []
-            current.append(row)
-    if current:
-        yield current
-
-
 def _key_new_claims(conn: sqlite3.Connection, names: SourceNames, update: LedgerUpdate,
                     keys: dict[str, StatisticKey]) -> None:
-    cursor = conn.cursor()
-    cursor.execute(_NEW_CLAIMS)
-    pending: list[tuple] = []
-    for block in _blocks(_documents(cursor), 200):
+    """Key the claims not yet in ``statistic_claims``, a block of documents at a time."""
+    documents = (list(rows) for _, rows in groupby(conn.execute(_NEW_CLAIMS), key=itemgetter("doc_id")))
+    while block := list(islice(documents, _DOCUMENTS_PER_BLOCK)):
         places = _main_places(conn, [rows[0]["doc_id"] for rows in block])
-        for rows in block:
-            pending.extend(_key_document(rows, places.get(rows[0]["doc_id"]), names, keys))
-        _insert(conn, pending, update)
-        pending = []
-
-
-def _blocks(items: Iterable, size: int) -> Iterator[list]:
-    block: list = []
-    for item in items:
-        block.append(item)
-        if len(block) >= size:
-            yield block
-            block = []
-    if block:
-        yield block
+        _insert(conn, [row for rows in block
+                       for row in _key_document(rows, places.get(rows[0]["doc_id"]), names, keys)], update)
 
 
 def _key_document(rows: list[sqlite3.Row], main_place: str | None, names: SourceNames,
@@ -157,55 +136,48 @@ _ENTRY_COLUMNS = ("SELECT sc.statistic_id, sc.doc_id, sc.claim_id, sc.published,
                   "JOIN claims c ON c.doc_id = sc.doc_id AND c.claim_id = sc.claim_id ")
 
 
-def _entries(conn: sqlite3.Connection, statistic_ids: list[str], values: dict | None = None) -> dict[str, list[Entry]]:
-    """The claims of the given statistics (and each claim's value into ``values``). Many
-    statistics (a first build) are read in one pass over the table, a few through its index."""
+def _entries(conn: sqlite3.Connection, statistic_ids: list[str]) -> dict[str, list[Entry]]:
+    """The claims of the given statistics. Many statistics (a first build) are read in one pass
+    over the table, a few through its index."""
     found: dict[str, list[Entry]] = defaultdict(list)
     wanted = set(statistic_ids)
     if len(statistic_ids) > _CHUNK * 20:
         batches = [conn.execute(_ENTRY_COLUMNS + "WHERE sc.statistic_id IS NOT NULL")]
     else:
-        batches = (conn.execute(_ENTRY_COLUMNS + f"WHERE sc.statistic_id IN ({','.join('?' * len(chunk))})", chunk)
-                   for chunk in (statistic_ids[i:i + _CHUNK] for i in range(0, len(statistic_ids), _CHUNK)))
+        batches = (conn.execute(_ENTRY_COLUMNS + f"WHERE sc.statistic_id IN ({marks})", chunk)
+                   for chunk, marks in _in_chunks(statistic_ids))
     for rows in batches:
         for r in rows:
-            if r[0] not in wanted:
-                continue
-            entry = Entry(r[1], r[2], r[3] or "", r[4] or "", bool(r[5]), bool(r[6]), r[7] or "",
-                          r[8], math.inf if r[9] is None else r[9], r[10] or "")
-            found[r[0]].append(entry)
-            if values is not None:
-                values[(r[1], r[2])] = r[11]
+            if r[0] in wanted:
+                found[r[0]].append(Entry(r[1], r[2], r[3] or "", r[4] or "", bool(r[5]), bool(r[6]), r[7] or "",
+                                         r[8], math.inf if r[9] is None else r[9], r[10] or "", r[11]))
     return found
 
 
 def _part_links(conn: sqlite3.Connection, statistic_ids: list[str]) -> set[tuple[str, str]]:
     """(sub-count statistic, total statistic) pairs that touch the given statistics."""
     links: set[tuple[str, str]] = set()
-    for i in range(0, len(statistic_ids), _CHUNK):
-        chunk = statistic_ids[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in _in_chunks(statistic_ids):
         links.update(tuple(r) for r in conn.execute(
             "SELECT DISTINCT statistic_id, total_statistic_id FROM statistic_claims WHERE total_statistic_id IS NOT NULL "
-            f"AND (statistic_id IN ({marks}) OR total_statistic_id IN ({marks}))", chunk + chunk).fetchall())
+            f"AND (statistic_id IN ({marks}) OR total_statistic_id IN ({marks}))", chunk + chunk))
     return links
 
 
-def _statistic_row(statistic_id: str, key: StatisticKey, entries: list[Entry], values: dict) -> tuple:
+def _statistic_row(statistic_id: str, key: StatisticKey, entries: list[Entry], n_discrepancies: int) -> tuple:
     latest = max(entries, key=lambda e: (e.published, e.doc_id, e.claim_id))
-    claimed = [values[(e.doc_id, e.claim_id)] for e in entries]
+    claimed = [e.value for e in entries]
     return (statistic_id, key.label, key.unit, key.counted, key.event, key.location, key.period,
             int(key.cumulative), len(entries), len({e.doc_id for e in entries}), len({e.source for e in entries}),
             min(e.published for e in entries) or None, latest.published or None,
-            min(claimed), max(claimed), values[(latest.doc_id, latest.claim_id)])
+            min(claimed), max(claimed), latest.value, n_discrepancies)
 
 
 def _stored_keys(conn: sqlite3.Connection, statistic_ids: list[str]) -> dict[str, StatisticKey]:
     keys = {}
-    for i in range(0, len(statistic_ids), _CHUNK):
-        chunk = statistic_ids[i:i + _CHUNK]
+    for chunk, marks in _in_chunks(statistic_ids):
         for r in conn.execute("SELECT statistic_id, unit, counted, event, location, period FROM statistics "
-                              f"WHERE statistic_id IN ({','.join('?' * len(chunk))})", chunk):
+                              f"WHERE statistic_id IN ({marks})", chunk):
             keys[r[0]] = StatisticKey(r[1], r[2], r[3], r[4], r[5])
     return keys
 
@@ -220,40 +192,27 @@ def _comparable_parts(part: StatisticKey | None, total: StatisticKey | None) -> 
 
 def _refresh(conn: sqlite3.Connection, stale: set[str], keys: dict[str, StatisticKey], update: LedgerUpdate) -> None:
     """Recompute the rows of the stale statistics and every discrepancy that involves them."""
-    links = _part_links(conn, sorted(stale))
     # a total is recomputed whole when one of its sub-counts changed (its discrepancies name them)
-    ids = sorted(stale | {total for part, total in links if part in stale})
-    known = {**_stored_keys(conn, ids), **{i: keys[i] for i in ids if i in keys}}
-    values: dict[tuple[str, str], float] = {}
-    entries = _entries(conn, ids, values)
-    links |= _part_links(conn, ids)
-    entries.update(_entries(conn, sorted({s for link in links for s in link} - set(ids))))
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    ids = sorted(stale | {total for part, total in _part_links(conn, sorted(stale)) if part in stale})
+    links = _part_links(conn, ids)
+    linked = sorted({s for link in links for s in link} - set(ids))
+    known = {**_stored_keys(conn, ids + linked), **keys}
+    entries = _entries(conn, ids)
+    entries.update(_entries(conn, linked))
+    for chunk, marks in _in_chunks(ids):
         conn.execute(f"DELETE FROM statistics WHERE statistic_id IN ({marks})", chunk)
         conn.execute(f"DELETE FROM discrepancies WHERE statistic_id IN ({marks})", chunk)
-    rows, found = [], []
-    for statistic_id in ids:
-        members = entries.get(statistic_id)
-        if not members or statistic_id not in known:
-            continue
-        key = known[statistic_id]
-        found.extend((statistic_id, d) for d in find(members, key.cumulative))
-        rows.append(_statistic_row(statistic_id, key, members, values))
-    refreshed = set(ids)
-    known.update(_stored_keys(conn, sorted({s for link in links for s in link} - set(known))))
-    for part, total in sorted(links):
-        if total in refreshed and _comparable_parts(known.get(part), known.get(total)):
-            found.extend((total, d) for d in subcount_exceeds_total(entries.get(part, []), entries.get(total, [])))
+    refreshed = [i for i in ids if entries.get(i) and i in known]
+    found = [(i, d) for i in refreshed for d in find(entries[i], known[i].cumulative)]
+    found += [(total, d) for part, total in sorted(links)
+              if total in refreshed and _comparable_parts(known.get(part), known.get(total))
+              for d in subcount_exceeds_total(entries.get(part, []), entries[total])]
+    counts = Counter(i for i, _ in found)
     conn.executemany(f"INSERT INTO statistics VALUES ({','.join('?' * 17)})",
-                     [row + (0,) for row in rows])
+                     [_statistic_row(i, known[i], entries[i], counts[i]) for i in refreshed])
     conn.executemany("INSERT OR IGNORE INTO discrepancies VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(s, d.kind, d.a.doc_id, d.a.claim_id, d.b.doc_id, d.b.claim_id, d.detail) for s, d in found])
-    counts = Counter(s for s, _ in found)
-    conn.executemany("UPDATE statistics SET n_discrepancies = ? WHERE statistic_id = ?",
-                     [(n, s) for s, n in counts.items()])
-    update.statistics_updated = len(rows)
+                     [(i, d.kind, d.a.doc_id, d.a.claim_id, d.b.doc_id, d.b.claim_id, d.detail) for i, d in found])
+    update.statistics_updated = len(refreshed)
     update.discrepancies = len(found)
 
 

@@ -41,6 +41,7 @@ class Entry:
     low: float
     high: float
     text: str = ""  # the claim's span, for the evidence line
+    value: float | None = None  # the value as stated (the statistic's row shows it)
 
     @property
     def range(self) -> tuple[float, float]:

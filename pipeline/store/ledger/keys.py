@@ -6,6 +6,7 @@ ledger can key a million claims without spaCy. The word lists are data
 """
 from __future__ import annotations
 
+import calendar
 import hashlib
 import math
 import re
@@ -131,8 +132,6 @@ def period_of(period: str | None, published: str | None) -> str | None:
 
 def _month_end(day: str) -> bool:
     """Whether ``YYYY-MM-DD`` is the last day of its month."""
-    import calendar
-
     try:
         year, month, dd = (int(x) for x in day.split("-"))
         return dd == calendar.monthrange(year, month)[1]
