@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.evaluate import GoldError, Report, overlap
+from pipeline.store.schema import STORE_NAME
 
 
 def _load(gold_path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -65,25 +66,17 @@ def _gold_claims(path: Path, gold: dict) -> list[dict[str, Any]]:
 
 
 def build_store(sources: list[Path], folder: Path, model: str | None = None) -> Path:
-    """Analyse ``sources`` into a store in ``folder`` (metadata from each folder's MANIFEST.tsv)."""
-    from pipeline.analysis import analyse_documents
-    from pipeline.ingest import read_document
-    from pipeline.ingest.core import load_metadata
-    from pipeline.nlp import load_nlp
-    from pipeline.store.writer import StoreWriter
+    """Run the pipeline on ``sources`` into a store in ``folder``, one run per source folder with
+    that folder's ``MANIFEST.tsv`` (publisher and date), as a user would run them."""
+    from pipeline.batch import run
 
-    manifests: dict[Path, dict] = {}
-    documents = []
+    by_folder: dict[Path, list[Path]] = defaultdict(list)
     for source in sorted(set(sources)):
-        if source.parent not in manifests:
-            manifest = source.parent / "MANIFEST.tsv"
-            manifests[source.parent] = load_metadata(manifest) if manifest.is_file() else {}
-        documents.append(read_document(source, manifests[source.parent].get(source.name)))
-    store = folder / "pipeline.sqlite"
-    with StoreWriter(store) as writer:
-        for result in analyse_documents(documents, load_nlp(model), max_seconds=0):
-            writer.write(result)
-    return store
+        by_folder[source.parent].append(source)
+    for parent, files in sorted(by_folder.items()):
+        manifest = parent / "MANIFEST.tsv"
+        run(files, folder, model=model, metadata_file=manifest if manifest.is_file() else None)
+    return folder / STORE_NAME
 
 
 def _stored_claims(conn, sources: set[Path]) -> dict[Path, list[tuple]]:
