@@ -173,15 +173,25 @@ def _ranked_window(conn: sqlite3.Connection, target: str, where: list[str], para
            f"WHERE {fts} MATCH :query ORDER BY {fts}.rowid DESC LIMIT :window")
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a window is thousands of rows
-    while True:
-        size = MAX_LIMIT if window is None else window
+
+    def rank(size: int) -> tuple[list, int]:
         in_window = cursor.execute(sql, {**params, "window": size}).fetchall()
         # the best first; ties in stored order, as a full ranking returned them
         best = sorted((score, rowid) for rowid, score in in_window if score is not None)[:params["limit"]]
-        rows = [{"fts_rowid": rowid, "record_rowid": None, "score": score} for score, rowid in best]
-        if len(in_window) < size:  # the window held every match
+        return [{"fts_rowid": rowid, "record_rowid": None, "score": score} for score, rowid in best], len(in_window)
+
+    return _growing(rank, window, params["limit"])
+
+
+def _growing(rank, window: int | None, limit: int) -> tuple[list, int | None]:
+    """``rank(size)`` -> (best rows, matches in the window) over windows that grow tenfold until
+    ``limit`` rows pass the filters or the window holds every match (then the window is None)."""
+    while True:
+        size = MAX_LIMIT if window is None else window
+        rows, in_window = rank(size)
+        if in_window < size:  # the window held every match
             return rows, None
-        if len(rows) >= params["limit"]:
+        if len(rows) >= limit:
             return rows, window
         window = window * WINDOW_GROWTH if window < MAX_LIMIT // WINDOW_GROWTH else None
 
@@ -202,15 +212,12 @@ def _ranked_window_joined(conn: sqlite3.Connection, target: str, where: list[str
            f"JOIN documents d ON d.doc_id = {alias}.doc_id {'WHERE ' + ' AND '.join(where) if where else ''} "
            f"ORDER BY win.score, win.fts_rowid, record_rowid LIMIT :limit) "
            f"UNION ALL SELECT NULL, NULL, count(*) FROM win")
-    while True:
-        size = MAX_LIMIT if window is None else window
+
+    def rank(size: int) -> tuple[list, int]:
         rows = conn.execute(sql, {**params, "window": size}).fetchall()
-        in_window = rows.pop()[2]
-        if in_window < size:  # the window held every match
-            return rows, None
-        if len(rows) >= params["limit"]:
-            return rows, window
-        window = window * WINDOW_GROWTH if window < MAX_LIMIT // WINDOW_GROWTH else None
+        return rows, rows.pop()[2]
+
+    return _growing(rank, window, params["limit"])
 
 
 def _ranked_hits(conn: sqlite3.Connection, target: str, where: list[str], params: dict, columns: str,
